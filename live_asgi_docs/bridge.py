@@ -1,0 +1,449 @@
+"""The ASGI server that runs inside the reader's browser.
+
+This module is shipped as a file into Pyodide (it imports nothing outside the
+standard library) and is unit-tested in CPython. The browser side hands it one
+request at a time as a :class:`HTTPRequest` plus an :class:`Emitter`; it calls
+the app the way an ASGI 3 server does and passes the response on as it comes,
+chunk by chunk.
+
+What a server on a network would do and the browser cannot, this module does:
+it keeps the app's cookies (the browser drops ``Set-Cookie`` on responses made
+by a service worker), adds the ``Host``, ``Origin``, ``Referer`` and ``Cookie``
+headers a browser would send, and strips the headers that would blank the frame
+the app is shown in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.message
+import http.cookiejar
+import importlib
+import sys
+import traceback
+import urllib.request
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+__all__ = [
+    "Bridge",
+    "Emitter",
+    "HTTPRequest",
+    "LifespanFailed",
+    "load_app",
+]
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Message, Receive, Send], Awaitable[None]]
+
+#: Statuses whose responses never have a body (a ``Response`` with one throws).
+NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
+#: Response headers the bridge drops: the browser ignores ``set-cookie`` on a
+#: service worker's response (the bridge keeps the cookie itself) and
+#: ``x-frame-options`` would blank the embed.
+DROPPED_RESPONSE_HEADERS = frozenset({"set-cookie", "x-frame-options"})
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class LifespanFailed(RuntimeError):
+    """The app's lifespan startup failed; the message is the app's own."""
+
+
+@dataclass
+class HTTPRequest:
+    """One request as the service worker saw it.
+
+    Attributes:
+        method: The HTTP method, upper case.
+        url: The absolute URL, percent-encoded as the browser sent it.
+        root_path: The mount prefix of the app instance (a prefix of the URL's
+            path, percent-encoded like it).
+        headers: The headers the service worker could see, in order.
+        body: The whole request body.
+        referrer: ``Request.referrer`` (empty for none).
+        mode: ``Request.mode`` (``navigate``, ``cors``, ``same-origin``, ...).
+        destination: ``Request.destination`` (``document``, ``script``, ``""``...).
+    """
+
+    method: str
+    url: str
+    root_path: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    referrer: str = ""
+    mode: str = "navigate"
+    destination: str = "document"
+
+
+class Emitter(Protocol):
+    """Where the response goes, as soon as each part of it is known."""
+
+    def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        """The status and headers, once."""
+
+    def body(self, chunk: bytes) -> None:
+        """A non-empty part of the body."""
+
+    def end(self) -> None:
+        """The response is complete."""
+
+    def error(self, message: str) -> None:
+        """The response broke off after it had started."""
+
+
+def load_app(target: str) -> ASGIApp:
+    """Import ``module:attr`` (``attr`` may be dotted) and return the object."""
+    module_name, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[no-any-return]
+
+
+class _CookieResponse:
+    """The small part of a urllib response that ``CookieJar`` reads."""
+
+    def __init__(self, set_cookies: list[str]) -> None:
+        self._headers = email.message.Message()
+        for value in set_cookies:
+            self._headers["Set-Cookie"] = value
+
+    def info(self) -> email.message.Message:
+        return self._headers
+
+
+class Bridge:
+    """An ASGI 3 server for one app instance in one browser page.
+
+    Args:
+        app: The ASGI application.
+        debug: Show the traceback of an unhandled exception in the 500 page.
+    """
+
+    def __init__(self, app: ASGIApp, *, debug: bool = False) -> None:
+        self.app = app
+        self.debug = debug
+        self.cookies = http.cookiejar.CookieJar()
+        self.state: dict[str, Any] = {}
+        self._disconnects: dict[Any, asyncio.Event] = {}
+        self._lifespan_queue: asyncio.Queue[Message] | None = None
+        self._lifespan_task: asyncio.Future[None] | None = None
+        self._lifespan_supported = True
+        self._shutdown_done: asyncio.Future[None] | None = None
+
+    # -- lifespan ---------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Run the app's lifespan startup; raise :class:`LifespanFailed`."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        started: asyncio.Future[None] = loop.create_future()
+        self._shutdown_done = loop.create_future()
+        self._lifespan_queue = queue
+        sent_anything = False
+        shutdown_done = self._shutdown_done
+
+        async def receive() -> Message:
+            return await queue.get()
+
+        async def send(message: Message) -> None:
+            nonlocal sent_anything
+            sent_anything = True
+            kind = message["type"]
+            if kind == "lifespan.startup.complete":
+                _resolve(started)
+            elif kind == "lifespan.startup.failed":
+                _reject(started, LifespanFailed(message.get("message", "")))
+            elif kind == "lifespan.shutdown.complete":
+                _resolve(shutdown_done)
+            elif kind == "lifespan.shutdown.failed":
+                _reject(shutdown_done, LifespanFailed(message.get("message", "")))
+
+        scope = {
+            "type": "lifespan",
+            "asgi": {"version": "3.0", "spec_version": "2.0"},
+            "state": self.state,
+        }
+
+        async def run() -> None:
+            try:
+                await self.app(scope, receive, send)
+            except BaseException as exc:
+                if not started.done():
+                    if sent_anything:
+                        _reject(started, LifespanFailed(_format_exception(exc)))
+                    else:
+                        # Like uvicorn's "auto" mode: an app that raises on a
+                        # lifespan scope before saying anything does not do
+                        # lifespan, and is served anyway.
+                        self._lifespan_supported = False
+                        _resolve(started)
+                elif not shutdown_done.done():
+                    _reject(shutdown_done, LifespanFailed(_format_exception(exc)))
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+            else:
+                _resolve(started)
+                _resolve(shutdown_done)
+
+        self._lifespan_task = asyncio.ensure_future(run())
+        await queue.put({"type": "lifespan.startup"})
+        await started
+
+    async def shutdown(self) -> None:
+        """Run the app's lifespan shutdown (best effort: errors are raised)."""
+        if (
+            not self._lifespan_supported
+            or self._lifespan_queue is None
+            or self._shutdown_done is None
+        ):
+            return
+        for event in self._disconnects.values():
+            event.set()
+        await self._lifespan_queue.put({"type": "lifespan.shutdown"})
+        await self._shutdown_done
+
+    # -- http -------------------------------------------------------------
+
+    def cancel(self, request_id: Any) -> None:
+        """The reader's browser went away from a response: tell the app."""
+        event = self._disconnects.get(request_id)
+        if event is not None:
+            event.set()
+
+    def scope_for(self, request: HTTPRequest) -> dict[str, Any]:
+        """The ASGI ``http`` scope of a request, with the browser's headers."""
+        url = urlsplit(request.url)
+        scheme = url.scheme or "http"
+        raw_path = url.path or "/"
+        host = url.hostname or "localhost"
+        port = url.port or DEFAULT_PORTS.get(scheme, 80)
+        headers = self._request_headers(request, url.netloc, scheme)
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "method": request.method.upper(),
+            "scheme": scheme,
+            "path": unquote(raw_path, encoding="utf-8", errors="surrogateescape"),
+            "raw_path": raw_path.encode("latin-1", errors="replace"),
+            "query_string": url.query.encode("latin-1", errors="replace"),
+            "root_path": unquote(request.root_path.rstrip("/")),
+            "headers": [
+                (name.lower().encode("latin-1"), value.encode("latin-1", errors="replace"))
+                for name, value in headers
+            ],
+            "client": ("127.0.0.1", 0),
+            "server": (host, port),
+            "state": dict(self.state),
+        }
+
+    def _request_headers(
+        self, request: HTTPRequest, netloc: str, scheme: str
+    ) -> list[tuple[str, str]]:
+        headers = [(name.lower(), value) for name, value in request.headers]
+        present = {name for name, _ in headers}
+        origin = f"{scheme}://{netloc}"
+
+        def add(name: str, value: str) -> None:
+            if name not in present and value:
+                headers.append((name, value))
+                present.add(name)
+
+        # A browser sends Host first and always, with the port when it is not
+        # the scheme's default: apps build absolute URLs from it.
+        if "host" not in present:
+            headers.insert(0, ("host", netloc))
+            present.add("host")
+        safe = request.method.upper() in ("GET", "HEAD")
+        if not safe or request.mode == "cors":
+            add("origin", origin)
+        add("referer", request.referrer)
+        if request.mode == "navigate":
+            add("sec-fetch-mode", "navigate")
+            add("sec-fetch-dest", request.destination or "iframe")
+        else:
+            add("sec-fetch-mode", request.mode)
+            add("sec-fetch-dest", request.destination or "empty")
+        add("sec-fetch-site", "same-origin")
+        add("cookie", self._cookie_header(request))
+        return headers
+
+    def _cookie_request(self, url: str, method: str) -> urllib.request.Request:
+        # Browsers treat http://localhost as a secure context and send Secure
+        # cookies there; CookieJar only does that for https.
+        parts = urlsplit(url)
+        if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+            url = "https" + url[4:]
+        return urllib.request.Request(url, method=method)
+
+    def _cookie_header(self, request: HTTPRequest) -> str:
+        cookie_request = self._cookie_request(request.url, request.method)
+        self.cookies.add_cookie_header(cookie_request)
+        return cookie_request.unredirected_hdrs.get("Cookie", "")
+
+    def _store_cookies(self, request: HTTPRequest, set_cookies: list[str]) -> None:
+        cookie_request = self._cookie_request(request.url, request.method)
+        self.cookies.extract_cookies(
+            _CookieResponse(set_cookies),  # type: ignore[arg-type]
+            cookie_request,
+        )
+
+    def _response_headers(
+        self, request: HTTPRequest, raw: Any
+    ) -> list[tuple[str, str]]:
+        headers: list[tuple[str, str]] = []
+        set_cookies: list[str] = []
+        for name_bytes, value_bytes in raw:
+            name = bytes(name_bytes).decode("latin-1").lower()
+            value = bytes(value_bytes).decode("latin-1")
+            if name == "set-cookie":
+                set_cookies.append(value)
+            if name in DROPPED_RESPONSE_HEADERS:
+                continue
+            if name == "content-security-policy":
+                value = _without_frame_ancestors(value)
+                if not value:
+                    continue
+            headers.append((name, value))
+        if set_cookies:
+            self._store_cookies(request, set_cookies)
+        return headers
+
+    async def handle(
+        self, request: HTTPRequest, emit: Emitter, request_id: Any = None
+    ) -> None:
+        """Serve one request; everything goes to ``emit``, nothing is raised."""
+        scope = self.scope_for(request)
+        disconnected = asyncio.Event()
+        key = request_id if request_id is not None else object()
+        self._disconnects[key] = disconnected
+        body_sent = False
+        started = False
+        finished = False
+        no_body = request.method.upper() == "HEAD"
+
+        async def receive() -> Message:
+            nonlocal body_sent
+            if not body_sent:
+                body_sent = True
+                return {"type": "http.request", "body": request.body, "more_body": False}
+            # Held until the response is complete or the reader went away:
+            # answering http.disconnect early cuts StreamingResponse short.
+            await disconnected.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            nonlocal started, finished, no_body
+            kind = message["type"]
+            if disconnected.is_set() and not finished:
+                raise OSError("the reader's browser closed the connection")
+            if kind == "http.response.start":
+                if started:
+                    raise RuntimeError("http.response.start sent twice")
+                started = True
+                status = int(message["status"])
+                if status in NULL_BODY_STATUSES:
+                    no_body = True
+                emit.start(status, self._response_headers(request, message.get("headers", [])))
+            elif kind == "http.response.body":
+                if not started:
+                    raise RuntimeError("http.response.body sent before http.response.start")
+                if finished:
+                    return
+                chunk = bytes(message.get("body", b""))
+                if chunk and not no_body:
+                    emit.body(chunk)
+                if not message.get("more_body", False):
+                    finished = True
+                    disconnected.set()
+                    emit.end()
+
+        try:
+            await self.app(scope, receive, send)
+        except BaseException as exc:  # noqa: BLE001 - the app's errors are the reader's to see
+            text = _format_exception(exc)
+            print(f"live-asgi: exception in {request.method} {request.url}\n{text}", file=sys.stderr)
+            if not started:
+                body = b"Internal Server Error"
+                if self.debug:
+                    body += b"\n\n" + text.encode("utf-8", errors="replace")
+                emit.start(500, [
+                    ("content-type", "text/plain; charset=utf-8"),
+                    ("content-length", str(len(body))),
+                ])
+                emit.body(body)
+                emit.end()
+            elif not finished:
+                emit.error(f"the app raised while sending its response: {exc!r}")
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+        else:
+            if not started:
+                body = b"Internal Server Error\n\nThe app returned without sending a response."
+                emit.start(500, [("content-type", "text/plain; charset=utf-8")])
+                emit.body(body)
+                emit.end()
+            elif not finished:
+                emit.end()
+        finally:
+            disconnected.set()
+            self._disconnects.pop(key, None)
+
+    # -- the browser's side -------------------------------------------------
+
+    async def handle_js(self, js_request: Any, js_emit: Any) -> None:
+        """:meth:`handle` for a request and an emitter that are JavaScript objects."""
+        from pyodide.ffi import to_js  # only in Pyodide
+
+        body = js_request.body
+        request = HTTPRequest(
+            method=js_request.method,
+            url=js_request.url,
+            root_path=js_request.rootPath,
+            headers=[(str(k), str(v)) for k, v in js_request.headers.to_py()],
+            body=body.to_bytes() if body is not None else b"",
+            referrer=js_request.referrer or "",
+            mode=js_request.mode or "navigate",
+            destination=js_request.destination or "",
+        )
+
+        class JSEmitter:
+            def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+                js_emit.start(status, to_js([list(pair) for pair in headers]))
+
+            def body(self, chunk: bytes) -> None:
+                js_emit.body(to_js(chunk))
+
+            def end(self) -> None:
+                js_emit.end()
+
+            def error(self, message: str) -> None:
+                js_emit.error(message)
+
+        await self.handle(request, JSEmitter(), js_request.id)
+
+
+def _without_frame_ancestors(policy: str) -> str:
+    directives = [d.strip() for d in policy.split(";")]
+    kept = [d for d in directives if d and d.split()[0].lower() != "frame-ancestors"]
+    return "; ".join(kept)
+
+
+def _format_exception(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _reject(future: asyncio.Future[None], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)

@@ -1,0 +1,212 @@
+"""The options of an embed and the settings of a site, declared once.
+
+The Sphinx directive and ``conf.py`` values, and the MkDocs block and plugin
+config, are all made from the two dataclasses here; their validation lives here
+too, so both tools give the same messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+__all__ = [
+    "EmbedOptions",
+    "OptionError",
+    "Settings",
+    "default_name",
+    "parse_embed",
+]
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+TARGET_RE = re.compile(
+    r"^(?P<module>[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)"
+    r":(?P<attr>[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)$"
+)
+CSS_LENGTH_RE = re.compile(
+    r"^(\d+(\.\d+)?(px|em|rem|vh|vw|%|ex|ch|cm|mm|in|pt|pc|svh|lvh|dvh)|0)$"
+)
+AUTOSTART_VALUES = ("visible", "click", "load")
+
+#: The official home of the pinned Pyodide release (what readers with the
+#: internet get by default).
+PYODIDE_VERSION = "314.0.7"
+PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
+
+
+class OptionError(ValueError):
+    """An option has a value the tool cannot use; the message says the fix."""
+
+
+@dataclass(frozen=True)
+class EmbedOptions:
+    """One live app embedded in one page (the ``live-asgi`` directive/block).
+
+    Attributes:
+        target: ``module:attr`` of the ASGI app, e.g. ``todo.main:app``.
+        name: The URL segment under ``app/``; unique in the site.
+        requirements: PEP 508 requirements installed for the app.
+        path: The first page shown, e.g. ``/items``.
+        height: The frame's height, a CSS length.
+        debug: Show tracebacks of the app's unhandled errors in its 500 pages.
+    """
+
+    target: str
+    name: str
+    requirements: tuple[str, ...] = ()
+    path: str = "/"
+    height: str = "480px"
+    debug: bool = False
+
+    @property
+    def module(self) -> str:
+        """The module part of the target."""
+        return self.target.partition(":")[0]
+
+    @property
+    def top_level(self) -> str:
+        """The top-level package or module bundled with the app."""
+        return self.module.split(".")[0]
+
+
+#: The options an author may write under the directive, in docs order.
+EMBED_OPTION_NAMES = tuple(f.name for f in fields(EmbedOptions) if f.name != "target")
+
+
+@dataclass
+class Settings:
+    """The site-wide settings (``live_asgi_*`` in conf.py, the plugin config).
+
+    Attributes:
+        app_dirs: Directories where app packages/modules are looked up,
+            relative to the config file.
+        pyodide: Where the Pyodide runtime comes from: ``"cdn"`` (the official
+            CDN, the default), ``"npm"`` (the ``pyodide`` npm package, vendored
+            into the site), a local directory or an ``http(s)`` URL (its files
+            are vendored into the site).
+        index_url: The package index requirements are resolved from (``None``:
+            pip's own configuration).
+        cache_dir: Where downloads are cached across builds (``None``: the
+            per-user cache, or ``$LIVE_ASGI_DOCS_CACHE``).
+    """
+
+    app_dirs: list[str] = field(default_factory=list, metadata={"types": (list, tuple)})
+    pyodide: str = field(default="cdn", metadata={"types": (str,)})
+    index_url: str | None = field(default=None, metadata={"types": (str, type(None))})
+    cache_dir: str | None = field(default=None, metadata={"types": (str, type(None))})
+
+    @classmethod
+    def describe(cls) -> dict[str, tuple[Any, tuple[type, ...]]]:
+        """Each setting's default and the Python types a tool should accept."""
+        out: dict[str, tuple[Any, tuple[type, ...]]] = {}
+        for f in fields(cls):
+            default = f.default_factory() if callable(f.default_factory) else f.default
+            out[f.name] = (default, f.metadata["types"])
+        return out
+
+    def validate(self) -> None:
+        """Raise :class:`OptionError` for a setting that cannot work."""
+        if not isinstance(self.app_dirs, (list, tuple)) or not all(
+            isinstance(d, str) for d in self.app_dirs
+        ):
+            raise OptionError(
+                f"app_dirs must be a list of directory paths, not {self.app_dirs!r}"
+            )
+        if not isinstance(self.pyodide, str) or not self.pyodide:
+            raise OptionError(
+                'pyodide must be "cdn", "npm", a directory or an http(s) URL, '
+                f"not {self.pyodide!r}"
+            )
+
+
+def default_name(target: str) -> str:
+    """The URL segment for a target: ``todo.main:app`` gives ``todo``."""
+    top = target.partition(":")[0].split(".")[0]
+    name = re.sub(r"[^a-z0-9-]+", "-", top.lower()).strip("-")
+    return name or "app"
+
+
+def _split_requirements(value: str) -> tuple[str, ...]:
+    # Commas separate requirements, except inside a version specifier such
+    # as "fastapi>=0.100,<1": a piece that starts like a specifier continues
+    # the previous requirement.
+    out: list[str] = []
+    for piece in (p.strip() for p in value.replace("\n", ",").split(",")):
+        if not piece:
+            continue
+        if out and re.match(r"^(==|!=|<=|>=|~=|===|<|>)", piece):
+            out[-1] += "," + piece
+        else:
+            out.append(piece)
+    return tuple(out)
+
+
+def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
+    """Validate the author's text and make :class:`EmbedOptions` of it.
+
+    Args:
+        target: The directive's argument.
+        raw: The options as written (names as in :data:`EMBED_OPTION_NAMES`).
+
+    Raises:
+        OptionError: With a message that says what to write instead.
+    """
+    target = (target or "").strip()
+    if not TARGET_RE.match(target):
+        raise OptionError(
+            f"the app target {target!r} is not of the form module:attribute; "
+            "write for example 'todo.main:app' (the module todo/main.py, the "
+            "ASGI app object 'app' in it)"
+        )
+    unknown = sorted(set(raw) - set(EMBED_OPTION_NAMES))
+    if unknown:
+        raise OptionError(
+            f"unknown option(s) {', '.join(unknown)}; the options are "
+            + ", ".join(EMBED_OPTION_NAMES)
+        )
+    name = (raw.get("name") or "").strip() or default_name(target)
+    if not NAME_RE.match(name):
+        raise OptionError(
+            f"the name {name!r} cannot be used in a URL; use lower-case letters, "
+            "digits and '-', starting with a letter or digit (e.g. 'todo-app')"
+        )
+    requirements = _split_requirements(raw.get("requirements") or "")
+    for req in requirements:
+        if _is_local_path(req):
+            continue
+        try:
+            Requirement(req)
+        except InvalidRequirement as exc:
+            raise OptionError(
+                f"the requirement {req!r} is not valid PEP 508 ({exc}); "
+                "write e.g. 'fastapi' or 'fastapi>=0.110'"
+            ) from None
+    path = (raw.get("path") or "/").strip()
+    if not path.startswith("/") or any(c.isspace() for c in path):
+        raise OptionError(
+            f"the path {path!r} must be an app URL path that starts with '/', "
+            "e.g. '/items?page=2'"
+        )
+    height = (raw.get("height") or "480px").strip()
+    if height != "auto" and not CSS_LENGTH_RE.match(height):
+        raise OptionError(
+            f"the height {height!r} is not a CSS length; write e.g. '480px', "
+            "'30em' or '70vh'"
+        )
+    debug_raw = raw.get("debug")
+    debug = debug_raw is not None and debug_raw.strip().lower() not in ("false", "no", "0", "off")
+    return EmbedOptions(
+        target=target,
+        name=name,
+        requirements=requirements,
+        path=path,
+        height=height,
+        debug=debug,
+    )
+
+
+def _is_local_path(req: str) -> bool:
+    return req.startswith((".", "/", "~")) or req.endswith(".whl")

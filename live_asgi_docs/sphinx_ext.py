@@ -1,0 +1,196 @@
+"""The Sphinx adapter: the ``live-asgi`` directive and the ``live_asgi_*`` settings.
+
+Enable with ``extensions = ["live_asgi_docs"]``; works from reStructuredText
+and from MyST Markdown (```` ```{live-asgi} ````).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.typing import ExtensionMetadata
+
+from . import __version__
+from .options import EMBED_OPTION_NAMES, EmbedOptions, OptionError, Settings, parse_embed
+from .site import LiveSite
+
+logger = logging.getLogger(__name__)
+
+#: Where the runtime files go in the HTML output.
+ASSETS = "_static/_live_asgi"
+ENV_VERSION = 1
+
+
+class live_asgi_embed(nodes.General, nodes.Element):  # noqa: N801 - docutils node naming
+    """An embedded live app; ``options`` holds its :class:`EmbedOptions`."""
+
+
+def _settings(config: Config) -> Settings:
+    return Settings(**{f.name: getattr(config, f"live_asgi_{f.name}") for f in fields(Settings)})
+
+
+def _site(app: Sphinx) -> LiveSite:
+    site = getattr(app, "_live_asgi_site", None)
+    if site is None:
+        site = LiveSite(_settings(app.config), Path(app.confdir), ASSETS)
+        app._live_asgi_site = site  # type: ignore[attr-defined]
+    return site
+
+
+def _embeds(env: BuildEnvironment) -> dict[str, list[EmbedOptions]]:
+    if not hasattr(env, "live_asgi_embeds"):
+        env.live_asgi_embeds = {}  # type: ignore[attr-defined]
+    return env.live_asgi_embeds  # type: ignore[attr-defined,no-any-return]
+
+
+class LiveAsgiDirective(SphinxDirective):
+    """``.. live-asgi:: module:attr`` with the options of :class:`EmbedOptions`."""
+
+    required_arguments = 1
+    optional_arguments = 0
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {name: directives.unchanged for name in EMBED_OPTION_NAMES}
+    option_spec["debug"] = directives.flag
+
+    def run(self) -> list[nodes.Node]:
+        raw = {k: ("true" if v is None and k == "debug" else v) for k, v in self.options.items()}
+        try:
+            options = parse_embed(self.arguments[0], raw)
+            _site(self.env.app).prepare(options)
+        except OptionError as exc:
+            logger.warning(
+                "live-asgi: %s", exc, location=self.get_location(), type="live_asgi", subtype="embed"
+            )
+            return []
+        embeds = _embeds(self.env)
+        for docname, others in embeds.items():
+            for other in others:
+                if other.name == options.name and (other.target, other.requirements) != (
+                    options.target, options.requirements,
+                ):
+                    logger.warning(
+                        "live-asgi: the app name %r is already used for %s in %s; give this "
+                        "app its own :name:",
+                        options.name, other.target, docname,
+                        location=self.get_location(), type="live_asgi", subtype="duplicate",
+                    )
+                    return []
+        embeds.setdefault(self.env.docname, []).append(options)
+        node = live_asgi_embed()
+        node["options"] = options
+        self.set_source_info(node)
+        return [node]
+
+
+def visit_html(self: Any, node: live_asgi_embed) -> None:
+    site = _site(self.builder.app)
+    root = self.builder.get_target_uri(self.builder.current_docname)
+    # The relative URL from this page to the site root.
+    depth = root.count("/")
+    self.body.append(site.embed_html(node["options"], "../" * depth))
+    raise nodes.SkipNode
+
+
+def _fallback_text(node: live_asgi_embed) -> str:
+    options: EmbedOptions = node["options"]
+    return (
+        f"[Live app “{options.name}” ({options.target}): open the HTML version of "
+        "this documentation to use it.]"
+    )
+
+
+def visit_text(self: Any, node: live_asgi_embed) -> None:
+    self.add_text(_fallback_text(node))
+    raise nodes.SkipNode
+
+
+def visit_latex(self: Any, node: live_asgi_embed) -> None:
+    self.body.append("\n\\begin{quote}\\itshape " + self.encode(_fallback_text(node)) + "\\end{quote}\n")
+    raise nodes.SkipNode
+
+
+def visit_man(self: Any, node: live_asgi_embed) -> None:
+    self.body.append(self.deunicode(_fallback_text(node)) + "\n")
+    raise nodes.SkipNode
+
+
+def visit_texinfo(self: Any, node: live_asgi_embed) -> None:
+    self.body.append("\n" + self.escape(_fallback_text(node)) + "\n")
+    raise nodes.SkipNode
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    try:
+        _settings(config).validate()
+    except OptionError as exc:
+        raise ExtensionError(f"live-asgi: conf.py: live_asgi_{exc}") from None
+
+
+def on_env_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _embeds(env).pop(docname, None)
+
+
+def on_env_merge_info(app: Sphinx, env: BuildEnvironment, docnames: Any, other: BuildEnvironment) -> None:
+    _embeds(env).update(_embeds(other))
+
+
+def on_html_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    if app.builder.format != "html" or not _embeds(app.env).get(pagename):
+        return
+    app.builder.add_css_file("_live_asgi/live-asgi.css")  # type: ignore[attr-defined]
+    app.builder.add_js_file("_live_asgi/loader.js", type="module")  # type: ignore[attr-defined]
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    embeds = [e for docs in _embeds(app.env).values() for e in docs]
+    if not embeds:
+        return
+    try:
+        reports = _site(app).write(Path(app.outdir), embeds)
+    except OptionError as exc:
+        raise ExtensionError(f"live-asgi: {exc}") from None
+    for report in reports:
+        logger.info(
+            "live-asgi: app %r: a reader downloads %.1f MB (runtime %.1f MB, packages %.1f MB, app %.1f kB)",
+            report.name, report.total / 1e6, report.runtime / 1e6, report.wheels / 1e6, report.app / 1e3,
+        )
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Register the directive, its node and the ``live_asgi_*`` settings."""
+    for name, (default, types) in Settings.describe().items():
+        app.add_config_value(f"live_asgi_{name}", default, "env", types=types)
+    app.add_node(
+        live_asgi_embed,
+        html=(visit_html, None),
+        text=(visit_text, None),
+        latex=(visit_latex, None),
+        man=(visit_man, None),
+        texinfo=(visit_texinfo, None),
+    )
+    app.add_directive("live-asgi", LiveAsgiDirective)
+    app.connect("config-inited", on_config_inited)
+    app.connect("env-purge-doc", on_env_purge_doc)
+    app.connect("env-merge-info", on_env_merge_info)
+    app.connect("html-page-context", on_html_page_context)
+    app.connect("build-finished", on_build_finished)
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

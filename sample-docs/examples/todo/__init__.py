@@ -1,0 +1,1 @@
+"""A small to-do app, embedded live in the sample docs."""

@@ -1,0 +1,11 @@
+"""Sphinx configuration of the sample docs."""
+
+project = "live-asgi-docs sample"
+extensions = ["myst_parser", "live_asgi_docs"]
+html_theme = "alabaster"
+exclude_patterns = ["_build"]
+
+live_asgi_app_dirs = ["../examples"]
+# "cdn" (the default) loads Pyodide from its CDN; "npm" copies it into the
+# site so the docs work with no network beyond their own host.
+live_asgi_pyodide = "npm"

@@ -1,0 +1,228 @@
+// @ts-check
+/// <reference lib="webworker" />
+/**
+ * live-asgi-docs service worker: a stateless router.
+ *
+ * One registration per app, scoped to `app/<name>/`. Every request under
+ * `app/<name>/~<instance>/` is passed to the Web Worker that runs that app
+ * instance in the docs page that owns it, over a MessagePort the page hands
+ * over; the answer is streamed back as it comes. The worker holds the app and
+ * its state, so the browser may stop this service worker at any time: the
+ * ports are asked for again from the open pages.
+ *
+ * Build: __LIVE_ASGI_BUILD__
+ */
+
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+
+/** How long a page may take to claim an instance before the reader is told. */
+const CONNECT_TIMEOUT_MS = 4000;
+/** Statuses whose Response must have a null body. */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** @type {Map<string, Promise<MessagePort>>} */
+const ports = new Map();
+/** @type {Map<number, {start: (status: number, headers: [string, string][]) => void, body: (chunk: Uint8Array) => void, end: () => void, error: (message: string) => void}>} */
+const pending = new Map();
+let nextId = 1;
+
+sw.addEventListener("install", () => {
+  // A new build takes over at once: the pages reconnect their instances.
+  sw.skipWaiting();
+});
+
+sw.addEventListener("activate", (event) => {
+  event.waitUntil(sw.clients.claim());
+});
+
+sw.addEventListener("message", (event) => {
+  const data = event.data;
+  if (data && data.type === "live-asgi-port" && event.ports[0]) {
+    adopt(data.instance, event.ports[0]);
+  }
+});
+
+/**
+ * @param {string} instance
+ * @param {MessagePort} port
+ */
+function adopt(instance, port) {
+  port.onmessage = onWorkerMessage;
+  ports.set(instance, Promise.resolve(port));
+}
+
+/** @param {MessageEvent} event */
+function onWorkerMessage(event) {
+  const msg = event.data;
+  const handler = pending.get(msg.id);
+  if (!handler) return;
+  switch (msg.type) {
+    case "start":
+      handler.start(msg.status, msg.headers);
+      break;
+    case "body":
+      handler.body(msg.chunk);
+      break;
+    case "end":
+      pending.delete(msg.id);
+      handler.end();
+      break;
+    case "error":
+      pending.delete(msg.id);
+      handler.error(msg.message);
+      break;
+  }
+}
+
+/**
+ * Ask the open pages which one runs this instance; it answers with a port.
+ * @param {string} instance
+ * @returns {Promise<MessagePort>}
+ */
+function connect(instance) {
+  let promise = ports.get(instance);
+  if (promise) return promise;
+  promise = (async () => {
+    const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no open page runs this app instance")), CONNECT_TIMEOUT_MS);
+      for (const client of windows) {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event) => {
+          if (event.ports[0]) {
+            clearTimeout(timer);
+            const port = event.ports[0];
+            port.onmessage = onWorkerMessage;
+            resolve(port);
+          }
+        };
+        client.postMessage({ type: "live-asgi-connect", instance, scope: sw.registration.scope }, [channel.port2]);
+      }
+      if (windows.length === 0) {
+        clearTimeout(timer);
+        reject(new Error("no open page runs this app instance"));
+      }
+    });
+  })();
+  ports.set(instance, promise);
+  promise.catch(() => ports.delete(instance));
+  return promise;
+}
+
+/**
+ * @param {number} status
+ * @param {string} title
+ * @param {string} text
+ */
+function errorPage(status, title, text) {
+  const html = `<!doctype html><meta charset="utf-8"><title>${title}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:2em;color:#333}h1{font-size:1.2em}</style>
+<h1>${title}</h1><p>${text}</p>`;
+  return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
+/**
+ * @param {FetchEvent} event
+ * @param {string} instance
+ * @param {string} rootPath
+ */
+async function forward(event, instance, rootPath) {
+  const request = event.request;
+  let port;
+  try {
+    port = await connect(instance);
+  } catch (err) {
+    return errorPage(
+      503,
+      "This live app is not running",
+      "The documentation page that ran this app instance was closed or reloaded. Open the " +
+        "documentation page again to start the app.",
+    );
+  }
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  const body = hasBody ? await request.arrayBuffer() : undefined;
+  const id = nextId++;
+  /** @type {ReadableStreamDefaultController<Uint8Array>} */
+  let controller;
+  const stream = new ReadableStream({
+    start(c) {
+      controller = c;
+    },
+    cancel() {
+      if (pending.delete(id)) port.postMessage({ type: "cancel", id });
+    },
+  });
+  return await new Promise((resolve) => {
+    let started = false;
+    pending.set(id, {
+      start(status, headers) {
+        started = true;
+        const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
+        resolve(new Response(nullBody ? null : stream, { status, headers }));
+        if (nullBody) controller.close();
+      },
+      body(chunk) {
+        try {
+          controller.enqueue(chunk);
+        } catch {
+          // The reader's browser no longer reads this response.
+        }
+      },
+      end() {
+        try {
+          controller.close();
+        } catch {
+          // Already closed (null body or cancelled).
+        }
+      },
+      error(message) {
+        if (!started) {
+          resolve(errorPage(502, "The live app failed", message));
+        } else {
+          try {
+            controller.error(new Error(message));
+          } catch {
+            // Already closed.
+          }
+        }
+      },
+    });
+    /** @type {Transferable[]} */
+    const transfer = body ? [body] : [];
+    port.postMessage(
+      {
+        type: "request",
+        id,
+        method: request.method,
+        url: request.url,
+        rootPath,
+        headers: [...request.headers],
+        body,
+        referrer: request.referrer,
+        mode: request.mode,
+        destination: request.destination,
+      },
+      transfer,
+    );
+  });
+}
+
+sw.addEventListener("fetch", (event) => {
+  const scope = sw.registration.scope;
+  const url = event.request.url;
+  if (!url.startsWith(scope)) return;
+  const rest = url.slice(scope.length);
+  const match = /^~([a-z0-9]+)(?=[/?#]|$)/.exec(rest);
+  if (!match) {
+    event.respondWith(
+      errorPage(
+        404,
+        "Open this app from its documentation page",
+        "This address belongs to a live app that runs inside a documentation page. Open the page that embeds it.",
+      ),
+    );
+    return;
+  }
+  const rootPath = new URL(scope).pathname + match[0];
+  event.respondWith(forward(event, match[1], rootPath));
+});
