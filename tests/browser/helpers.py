@@ -1,0 +1,45 @@
+"""What the browser tests do again and again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+APP_STARTUP_MS = 90_000
+
+
+def open_embed(context: Any, url: str, index: int = 0) -> Any:
+    """Open a docs page and wait until its ``index``-th live app shows a page."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    embed = page.locator(".live-asgi").nth(index)
+    embed.scroll_into_view_if_needed()
+    try:
+        page.wait_for_function(
+            "([i]) => { const e = document.querySelectorAll('.live-asgi')[i];"
+            " return e && (e.dataset.state === 'running' || e.querySelector('[data-kind=error]')); }",
+            arg=[index],
+            timeout=APP_STARTUP_MS,
+        )
+    except Exception as exc:
+        raise AssertionError(f"the app did not start; the embed says: {embed.inner_text()!r}; errors: {errors}") from exc
+    assert embed.get_attribute("data-state") == "running", embed.inner_text()
+    return page
+
+
+def app_frame(page: Any, index: int = 0) -> Any:
+    """The Playwright Frame of the ``index``-th live app of a page."""
+    handle = page.locator(".live-asgi iframe").nth(index).element_handle()
+    frame = handle.content_frame()
+    assert frame is not None
+    return frame
+
+
+def wait_frame_text(frame: Any, selector: str, text: str, timeout: float = 20_000) -> None:
+    """Wait until ``selector`` in the app frame contains ``text``."""
+    frame.wait_for_function(
+        "([sel, text]) => { const e = document.querySelector(sel); return e && e.textContent.includes(text); }",
+        arg=[selector, text],
+        timeout=timeout,
+    )

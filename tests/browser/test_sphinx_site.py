@@ -1,0 +1,110 @@
+"""The sample Sphinx docs in headless Chromium: the app is real, per tab, and survives SW stops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import app_frame, open_embed, wait_frame_text
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site_url(sample_sphinx_site: Path, serve: Any) -> str:
+    return serve(sample_sphinx_site)
+
+
+def test_app_appears_in_the_iframe_under_its_scope(context: Any, site_url: str) -> None:
+    page = open_embed(context, site_url + "index.html")
+    frame = app_frame(page)
+    wait_frame_text(frame, "h1", "To-do")
+    assert "FastAPI app running in your browser" in frame.inner_text("body")
+    assert frame.url.startswith(site_url + "app/todo/~")
+    scopes = page.evaluate(
+        "navigator.serviceWorker.getRegistrations().then(rs => rs.map(r => r.scope))"
+    )
+    assert scopes == [site_url + "app/todo/"]
+
+
+def test_link_click_navigates_inside_the_frame(context: Any, site_url: str) -> None:
+    page = open_embed(context, site_url + "index.html")
+    frame = app_frame(page)
+    frame.click("#items-link")
+    wait_frame_text(frame, "h1", "Items")
+    assert frame.url.endswith("/items")
+    assert "Read the docs" in frame.inner_text("#items")
+    assert page.url == site_url + "index.html"
+
+
+def test_form_post_lands_on_the_redirected_page_with_the_new_item(context: Any, site_url: str) -> None:
+    page = open_embed(context, site_url + "markdown.html")  # starts at /items
+    frame = app_frame(page)
+    wait_frame_text(frame, "h1", "Items")
+    frame.fill("input[name=title]", "Buy milk & höney")
+    frame.click("button[type=submit]")
+    wait_frame_text(frame, "#items", "Buy milk & höney")
+    # The 303 was followed with a GET: the frame shows the list, not the POST answer.
+    assert frame.url.endswith("/items")
+    assert frame.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate"
+
+
+def test_the_app_pages_own_script_runs_and_writes_the_api_result(context: Any, site_url: str) -> None:
+    page = open_embed(context, site_url + "index.html")
+    frame = app_frame(page)
+    frame.click("text=Script")
+    wait_frame_text(frame, "#api-result", "items:")
+    assert frame.inner_text("#api-result").startswith("2 items: Read the docs, Try the live app")
+
+
+def test_a_non_ascii_path_parameter_arrives_decoded(context: Any, site_url: str) -> None:
+    page = open_embed(context, site_url + "index.html")
+    frame = app_frame(page)
+    base = frame.url.rstrip("/")
+    frame.goto(base + "/items/hello%20w%C3%B6rld")
+    wait_frame_text(frame, "#item-name", "hello")
+    assert frame.inner_text("#item-name") == "hello wörld"
+
+
+def test_two_tabs_are_answered_by_their_own_runtimes(context: Any, site_url: str) -> None:
+    tab_a = open_embed(context, site_url + "markdown.html")
+    tab_b = open_embed(context, site_url + "markdown.html")
+    frame_a, frame_b = app_frame(tab_a), app_frame(tab_b)
+    assert frame_a.url != frame_b.url
+    frame_a.fill("input[name=title]", "only in tab A")
+    frame_a.click("button[type=submit]")
+    wait_frame_text(frame_a, "#items", "only in tab A")
+    # Tab B's reload and API call go to tab B's runtime, which never saw the item.
+    frame_b.goto(frame_b.url)
+    wait_frame_text(frame_b, "h1", "Items")
+    assert "only in tab A" not in frame_b.inner_text("#items")
+    api_b = frame_b.evaluate("fetch('api/items').then(r => r.json())")
+    assert api_b == {"items": ["Read the docs", "Try the live app"]}
+    frame_b.fill("input[name=title]", "only in tab B")
+    frame_b.click("button[type=submit]")
+    wait_frame_text(frame_b, "#items", "only in tab B")
+    frame_a.goto(frame_a.url)
+    wait_frame_text(frame_a, "#items", "only in tab A")
+    assert "only in tab B" not in frame_a.inner_text("#items")
+
+
+def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(context: Any, site_url: str) -> None:
+    page = open_embed(context, site_url + "markdown.html")
+    frame = app_frame(page)
+    frame.fill("input[name=title]", "survives")
+    frame.click("button[type=submit]")
+    wait_frame_text(frame, "#items", "survives")
+    cdp = context.new_cdp_session(page)
+    cdp.send("ServiceWorker.enable")
+    versions: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: versions.extend(e["versions"]))
+    cdp.send("ServiceWorker.stopAllWorkers")
+    page.wait_for_timeout(300)
+    assert any(v["runningStatus"] == "stopped" for v in versions), versions
+    # The next request starts a fresh service worker that asks the page for a port.
+    api = frame.evaluate("fetch('api/items').then(r => r.json())")
+    assert "survives" in api["items"]
+    frame.goto(frame.url)
+    wait_frame_text(frame, "#items", "survives")

@@ -1,0 +1,105 @@
+"""Fixtures shared by every layer of tests: built sites, a static server, Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["sphinx.testing.fixtures"]
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DOCS = REPO / "sample-docs"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    """Where the Sphinx test projects (``roots/test-*``) are."""
+    return Path(__file__).parent / "roots"
+
+
+def sphinx_build(source: Path, outdir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run a real ``sphinx-build``; return the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", *extra, str(source), str(outdir)],
+        capture_output=True, text=True, check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_sphinx_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample docs built by Sphinx with a vendored runtime, warning-free."""
+    out = tmp_path_factory.mktemp("sample-sphinx")
+    proc = sphinx_build(SAMPLE_DOCS / "sphinx", out, "-W")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+class StaticServer:
+    """A built site served on 127.0.0.1 in a thread."""
+
+    def __init__(self, directory: Path) -> None:
+        from live_asgi_docs.serve import make_server
+
+        self.httpd = make_server(directory, port=0, quiet=True)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def serve() -> Iterator[object]:
+    """``serve(directory)`` starts a static server and returns its base URL."""
+    servers: list[StaticServer] = []
+
+    def start(directory: Path) -> str:
+        server = StaticServer(directory)
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright (a test fails without it)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("LIVE_ASGI_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is not installed: apt-get install chromium (or set LIVE_ASGI_CHROMIUM)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def context(browser: object) -> Iterator[object]:
+    """A fresh browser profile (no cache, no service workers) for one test."""
+    ctx = browser.new_context()  # type: ignore[attr-defined]
+    ctx.set_default_timeout(60_000)
+    yield ctx
+    ctx.close()
