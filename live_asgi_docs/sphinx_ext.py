@@ -39,12 +39,14 @@ def _settings(config: Config) -> Settings:
     return Settings(**{f.name: getattr(config, f"live_asgi_{f.name}") for f in fields(Settings)})
 
 
-def _site(app: Sphinx) -> LiveSite:
-    site = getattr(app, "_live_asgi_site", None)
-    if site is None:
-        site = LiveSite(_settings(app.config), Path(app.confdir), ASSETS)
-        app._live_asgi_site = site  # type: ignore[attr-defined]
-    return site
+#: The LiveSite of each project being built, by source directory. Directives
+#: and translators reach it through ``env.srcdir`` (Sphinx no longer hands
+#: them the application); forked parallel readers inherit it.
+_SITES: dict[str, LiveSite] = {}
+
+
+def _site(srcdir: str | Path) -> LiveSite:
+    return _SITES[str(srcdir)]
 
 
 def _embeds(env: BuildEnvironment) -> dict[str, list[EmbedOptions]]:
@@ -58,6 +60,7 @@ class LiveAsgiDirective(SphinxDirective):
 
     required_arguments = 1
     optional_arguments = 0
+    final_argument_whitespace = True
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {name: directives.unchanged for name in EMBED_OPTION_NAMES}
     option_spec["debug"] = directives.flag
@@ -66,7 +69,7 @@ class LiveAsgiDirective(SphinxDirective):
         raw = {k: ("true" if v is None and k == "debug" else v) for k, v in self.options.items()}
         try:
             options = parse_embed(self.arguments[0], raw)
-            _site(self.env.app).prepare(options)
+            _site(self.env.srcdir).prepare(options)
         except OptionError as exc:
             logger.warning(
                 "live-asgi: %s", exc, location=self.get_location(), type="live_asgi", subtype="embed"
@@ -93,7 +96,7 @@ class LiveAsgiDirective(SphinxDirective):
 
 
 def visit_html(self: Any, node: live_asgi_embed) -> None:
-    site = _site(self.builder.app)
+    site = _site(self.builder.srcdir)
     root = self.builder.get_target_uri(self.builder.current_docname)
     # The relative URL from this page to the site root.
     depth = root.count("/")
@@ -131,7 +134,7 @@ def visit_texinfo(self: Any, node: live_asgi_embed) -> None:
 
 def on_config_inited(app: Sphinx, config: Config) -> None:
     try:
-        _settings(config).validate()
+        _SITES[str(app.srcdir)] = LiveSite(_settings(config), Path(app.confdir), ASSETS)
     except OptionError as exc:
         raise ExtensionError(f"live-asgi: conf.py: live_asgi_{exc}") from None
 
@@ -160,7 +163,7 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if not embeds:
         return
     try:
-        reports = _site(app).write(Path(app.outdir), embeds)
+        reports = _site(app.srcdir).write(Path(app.outdir), embeds)
     except OptionError as exc:
         raise ExtensionError(f"live-asgi: {exc}") from None
     for report in reports:

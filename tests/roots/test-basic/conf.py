@@ -1,0 +1,3 @@
+extensions = ["live_asgi_docs"]
+live_asgi_app_dirs = ["apps"]
+exclude_patterns = ["_build"]

@@ -1,0 +1,2 @@
+extensions = ["live_asgi_docs"]
+live_asgi_app_dirs = ["apps"]

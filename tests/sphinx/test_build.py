@@ -1,0 +1,89 @@
+"""Real Sphinx builds of the test projects under tests/roots."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def embeds(html: str) -> list[dict[str, Any]]:
+    return [json.loads(m.replace("&quot;", '"')) for m in re.findall(r'data-live-asgi="([^"]+)"', html)]
+
+
+@pytest.mark.sphinx("html", testroot="basic")
+def test_html_build_writes_a_static_site_with_the_app(app: Any, warning: StringIO) -> None:
+    app.build()
+    assert warning.getvalue() == ""
+    out = Path(app.outdir)
+    index = (out / "index.html").read_text()
+    configs = embeds(index)
+    assert [c["name"] for c in configs] == ["hello", "shop-demo"]
+    assert configs[1]["path"] == "/cart?x=1" and configs[1]["height"] == "30em"
+    assert configs[0]["root"] == "./" and configs[0]["assets"] == "_static/_live_asgi/"
+    assert 'src="_static/_live_asgi/loader.js' in index and 'type="module"' in index
+    # Pages without an embed get no script; nested pages point back to the root.
+    assert "_live_asgi" not in (out / "plain.html").read_text()
+    deep = embeds((out / "sub" / "deep.html").read_text())
+    assert deep[0]["root"] == "../" and deep[0]["assets"] == "../_static/_live_asgi/"
+    # The service worker sits above every app scope; the runtime files are in place.
+    sw = (out / "app" / "live-asgi-sw.js").read_text()
+    assert "__LIVE_ASGI_BUILD__" not in sw
+    for name in ("loader.js", "worker.js", "embed.js", "bridge.py", "live-asgi.css"):
+        assert (out / "_static" / "_live_asgi" / name).is_file(), name
+    manifest = json.loads((out / "_static/_live_asgi/apps/shop-demo/manifest.json").read_text())
+    assert manifest["target"] == "shop.web:app" and manifest["packages"] == []
+    with zipfile.ZipFile(out / "_static/_live_asgi/apps/shop-demo" / manifest["bundle"]) as zf:
+        assert sorted(zf.namelist()) == ["shop/__init__.py", "shop/templates/cart.html", "shop/web.py"]
+
+
+@pytest.mark.sphinx("html", testroot="basic")
+def test_rebuild_keeps_the_service_worker_and_bundle_unchanged(app: Any) -> None:
+    app.build()
+    out = Path(app.outdir)
+    sw_before = (out / "app" / "live-asgi-sw.js").read_bytes()
+    bundles_before = sorted(p.name for p in (out / "_static/_live_asgi/apps").rglob("*.zip"))
+    app.build(force_all=True)
+    assert (out / "app" / "live-asgi-sw.js").read_bytes() == sw_before
+    assert sorted(p.name for p in (out / "_static/_live_asgi/apps").rglob("*.zip")) == bundles_before
+
+
+@pytest.mark.sphinx("text", testroot="basic")
+def test_text_build_shows_a_note_naming_the_app(app: Any, warning: StringIO) -> None:
+    app.build()
+    assert warning.getvalue() == ""
+    text = (Path(app.outdir) / "index.txt").read_text()
+    assert "Live app “shop-demo” (shop.web:app)" in text
+    assert not (Path(app.outdir) / "app").exists()
+
+
+@pytest.mark.sphinx("html", testroot="errors")
+def test_bad_input_is_a_warning_with_location_and_the_fix(app: Any, warning: StringIO) -> None:
+    app.build()
+    log = re.sub(r"\x1b\[[0-9;]*m", "", warning.getvalue())
+    expected = [
+        (4, "is not of the form module:attribute; write for example 'todo.main:app'"),
+        (6, "the app module 'missing.module' was not found; searched"),
+        (8, "the name 'Bad_Name' cannot be used in a URL"),
+        (14, "the app name 'same' is already used for hello:app in index"),
+        (17, "could not resolve the requirements live-asgi-docs-no-such-package-xyz"),
+        (21, "the height 'tall' is not a CSS length"),
+    ]
+    for line, message in expected:
+        assert re.search(rf"index.rst:{line}: WARNING: live-asgi: .*{re.escape(message)}", log), (line, message, log)
+    assert "[live_asgi.embed]" in log or "live_asgi" in log
+    assert log.count("WARNING") == len(expected), log
+
+
+def test_importing_the_package_imports_neither_sphinx_nor_mkdocs() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, live_asgi_docs, live_asgi_docs.site, live_asgi_docs.bridge; print(sorted(m for m in sys.modules if m.split('.')[0] in ('sphinx', 'mkdocs', 'docutils')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
