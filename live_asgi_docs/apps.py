@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .options import OptionError
 
-__all__ = ["AppSource", "find_app", "bundle_app"]
+__all__ = ["AppSource", "bundle_app", "find_app", "requirements_file"]
 
 #: Files and folders that never belong in an app bundle.
 EXCLUDED_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".mypy_cache",
@@ -59,6 +59,19 @@ def find_app(module: str, app_dirs: list[Path]) -> AppSource:
         "add its parent directory to the app directories setting "
         "(live_asgi_app_dirs in conf.py, app_dirs in mkdocs.yml)"
     )
+
+
+def requirements_file(source: AppSource) -> Path | None:
+    """The app's own ``requirements.txt``, if it has one.
+
+    For a package it lies in the package folder; for a single module
+    ``name.py``, beside it as ``name.requirements.txt``.
+    """
+    if source.top_level.is_dir():
+        candidate = source.top_level / "requirements.txt"
+    else:
+        candidate = source.top_level.with_suffix(".requirements.txt")
+    return candidate if candidate.is_file() else None
 
 
 def _included(path: Path) -> bool:

@@ -89,6 +89,10 @@ class Settings:
             are vendored into the site).
         index_url: The package index requirements are resolved from (``None``:
             pip's own configuration).
+        pyodide_packages: Where Pyodide's own package distribution is (a URL or
+            a directory with its ``pyodide-lock.json``); packages that have no
+            Pyodide wheel on the index (markupsafe, pyyaml, ...) are taken from
+            it at build time. Default: the official CDN of the pinned release.
         cache_dir: Where downloads are cached across builds (``None``: the
             per-user cache, or ``$LIVE_ASGI_DOCS_CACHE``).
     """
@@ -96,6 +100,7 @@ class Settings:
     app_dirs: list[str] = field(default_factory=list, metadata={"types": (list, tuple)})
     pyodide: str = field(default="cdn", metadata={"types": (str,)})
     index_url: str | None = field(default=None, metadata={"types": (str, type(None))})
+    pyodide_packages: str = field(default=PYODIDE_CDN, metadata={"types": (str,)})
     cache_dir: str | None = field(default=None, metadata={"types": (str, type(None))})
 
     @classmethod

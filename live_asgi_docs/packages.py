@@ -9,21 +9,25 @@ these files with Pyodide's loader (sha256-checked) and resolves nothing.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
+import urllib.request
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from .options import PYODIDE_VERSION, OptionError
 
-__all__ = ["Resolution", "Wheel", "resolve", "make_lock", "cache_root"]
+__all__ = ["Distribution", "Resolution", "load_distribution", "Wheel", "build_local_project", "cache_root", "make_lock", "resolve"]
 
 PYTHON_VERSION = "3.14"
 ABI = "cp314"
@@ -37,7 +41,10 @@ LOCK_INFO = {
     "version": PYODIDE_VERSION,
 }
 #: Bump when the cached resolution format changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+#: Folders of a local project that never go into its wheel's cache key.
+LOCAL_SKIP_DIRS = frozenset({".git", ".hg", "__pycache__", "build", "dist", ".venv", ".tox", "node_modules",
+                             ".mypy_cache", ".pytest_cache", ".ruff_cache", "_build"})
 
 
 @dataclass(frozen=True)
@@ -106,17 +113,161 @@ def _describe(path: Path) -> Wheel:
     )
 
 
-def _pip_error(requirements: tuple[str, ...], stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip() and "is ignored: it is neither" not in line]
-    detail = "\n".join(lines[-8:])
-    return (
-        f"could not resolve the requirements {', '.join(requirements)} into wheels "
-        f"for Pyodide {PYODIDE_VERSION} (Python {PYTHON_VERSION}, platform {PLATFORM_TAG}). "
-        "Pyodide can only install pure-Python wheels (py3-none-any) and wheels built "
-        f"for {PLATFORM_TAG}; pip said:\n{detail}\n"
-        "Check the spelling and versions, pin a version that ships such a wheel, or "
-        "build one with pyodide-build and list the .whl file as a requirement."
+@dataclass(frozen=True)
+class Distribution:
+    """Pyodide's own package distribution: its lock file and where its files are.
+
+    Packages with compiled code that PyPI has no Pyodide wheel for (markupsafe,
+    pyyaml, ...) come from here, downloaded at build time like any other wheel.
+    """
+
+    base_url: str
+    lock: dict[str, Any]
+
+    def provides(self, name: str) -> bool:
+        """Whether the distribution has a wheel of this package."""
+        entry = self.lock.get("packages", {}).get(str(canonicalize_name(name)))
+        return bool(entry and str(entry.get("file_name", "")).endswith(".whl"))
+
+    def find_links(self, path: Path, names: set[str]) -> Path:
+        """Write an HTML page of these packages' wheels for pip's --find-links.
+
+        Each link carries its sha256, so pip checks the download against
+        Pyodide's lock.
+        """
+        links = []
+        for key, package in self.lock.get("packages", {}).items():
+            file_name = package.get("file_name", "")
+            if key not in names or not file_name.endswith(".whl"):
+                continue
+            url = urllib.parse.urljoin(self.base_url, file_name)
+            links.append(f'<a href="{html.escape(url)}#sha256={package["sha256"]}">{html.escape(file_name)}</a>')
+        path.write_text("<!doctype html><html><body>\n" + "\n".join(sorted(links)) + "\n</body></html>\n")
+        return path
+
+
+def load_distribution(
+    setting: str, *, cache_dir: Path, base_dir: Path, runtime: Path | None = None
+) -> Distribution | None:
+    """Pyodide's distribution from the ``pyodide_packages`` setting.
+
+    The lock comes from the setting's location (a directory, or a URL fetched
+    once and cached); when that cannot be reached, from the vendored runtime,
+    which carries the same lock file.
+    """
+    if not setting.startswith(("http://", "https://", "file://")):
+        directory = (base_dir / setting).expanduser().resolve()
+        lock_path = directory / "pyodide-lock.json"
+        if not lock_path.is_file():
+            raise OptionError(
+                f"the pyodide_packages setting {setting!r} is neither an http(s) URL nor a "
+                f"directory with a pyodide-lock.json (looked for {lock_path})"
+            )
+        return Distribution(directory.as_uri() + "/", json.loads(lock_path.read_text()))
+    base = setting if setting.endswith("/") else setting + "/"
+    cached = cache_dir / "distribution" / (hashlib.sha256(base.encode()).hexdigest()[:16] + ".json")
+    if cached.is_file():
+        return Distribution(base, json.loads(cached.read_text()))
+    try:
+        with urllib.request.urlopen(base + "pyodide-lock.json", timeout=30) as response:  # noqa: S310
+            data = response.read()
+        lock = json.loads(data)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, cached)
+        return Distribution(base, lock)
+    except (OSError, ValueError):
+        if runtime is not None and runtime.is_file():
+            return Distribution(base, json.loads(runtime.read_text()))
+        return None
+
+
+def _tree_digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if d not in LOCAL_SKIP_DIRS and not d.endswith(".egg-info"))
+        for filename in sorted(filenames):
+            path = Path(dirpath, filename)
+            if path.suffix in (".pyc", ".pyo"):
+                continue
+            digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+def build_local_project(directory: Path, cache_dir: Path) -> Path:
+    """Build a project directory into a wheel (cached by the tree's content).
+
+    This is how a library's docs demonstrate the library from the same
+    repository: ``:requirements: ../`` builds it at docs-build time.
+
+    Raises:
+        OptionError: when the directory is not a buildable project.
+    """
+    if not (directory / "pyproject.toml").is_file() and not (directory / "setup.py").is_file():
+        raise OptionError(
+            f"the requirement {directory} is a directory but not a Python project "
+            "(no pyproject.toml or setup.py); point it at the project's root"
+        )
+    target = cache_dir / "local-wheels" / _tree_digest(directory)
+    built = sorted(target.glob("*.whl"))
+    if built:
+        return built[0]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-input",
+             "--disable-pip-version-check", "--wheel-dir", tmp, str(directory)],
+            capture_output=True, text=True, check=False,
+        )
+        wheels = list(Path(tmp).glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise OptionError(
+                f"building the local project {directory} into a wheel failed:\n"
+                + _pip_tail(proc.stderr)
+                + "\nFix the project's build (try 'pip wheel --no-deps' on it)."
+            )
+        tags = parse_wheel_filename(wheels[0].name)[3]
+        if not any(t.platform == "any" or t.platform == PLATFORM_TAG for t in tags):
+            raise OptionError(
+                f"the local project {directory} built a wheel for this machine "
+                f"({wheels[0].name}), not for Pyodide; a project with compiled code must be "
+                "built with pyodide-build, and the .whl file listed as the requirement"
+            )
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            pass
+        Path(tmp).mkdir(exist_ok=True)
+    return sorted(target.glob("*.whl"))[0]
+
+
+def _pip_tail(stderr: str, lines: int = 12) -> str:
+    kept = [
+        line for line in stderr.splitlines()
+        if line.strip() and "is ignored: it is neither" not in line and not line.startswith("WARNING: Running pip")
+    ]
+    return "\n".join(kept[-lines:])
+
+
+def _expand(requirement: str, base_dir: Path, cache_dir: Path) -> str:
+    """A requirement as pip gets it: local wheels and projects become wheel paths."""
+    if not (requirement.startswith((".", "/", "~")) or requirement.endswith(".whl")):
+        return requirement
+    path = (base_dir / Path(requirement).expanduser()).resolve()
+    if path.is_dir():
+        return str(build_local_project(path, cache_dir))
+    if path.is_file() and path.suffix == ".whl":
+        return str(path)
+    raise OptionError(
+        f"the requirement {requirement!r} looks like a path, but {path} is neither a "
+        "wheel file nor a project directory"
     )
+
+
+def _file_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if os.path.isfile(path) else ""
 
 
 def resolve(
@@ -125,26 +276,37 @@ def resolve(
     cache_dir: Path,
     index_url: str | None = None,
     base_dir: Path | None = None,
+    requirements_file: Path | None = None,
+    distribution: Distribution | None = None,
 ) -> Resolution:
     """Resolve requirements into wheels for Pyodide, cached on disk.
 
     Args:
-        requirements: PEP 508 requirements or paths to ``.whl`` files.
+        requirements: PEP 508 requirements, paths to ``.whl`` files or to
+            project directories (built into wheels).
         cache_dir: The download cache root.
         index_url: The package index (``None``: pip's configuration).
-        base_dir: What relative wheel paths are relative to.
+        base_dir: What relative paths are relative to.
+        requirements_file: A ``requirements.txt`` to add (pip reads it).
+        distribution: Pyodide's distribution, for packages only it provides.
 
     Raises:
-        OptionError: if pip cannot resolve them, with pip's reason.
+        OptionError: what could not be resolved, why, and what to do.
     """
-    if not requirements:
+    if not requirements and requirements_file is None:
         return Resolution(cache_dir, ())
-    reqs = tuple(
-        str((base_dir or Path.cwd()) / r) if r.endswith(".whl") and not os.path.isabs(r) else r
-        for r in requirements
-    )
+    base = base_dir or Path.cwd()
+    reqs = tuple(_expand(r, base, cache_dir) for r in requirements)
     key_src = json.dumps(
-        {"reqs": sorted(reqs), "index": index_url, "platform": PLATFORM_TAG, "format": CACHE_FORMAT},
+        {
+            "reqs": sorted(reqs),
+            "local": sorted(_file_digest(r) for r in reqs),
+            "file": requirements_file.read_text() if requirements_file else None,
+            "index": index_url,
+            "distribution": distribution.base_url if distribution else None,
+            "platform": PLATFORM_TAG,
+            "format": CACHE_FORMAT,
+        },
         sort_keys=True,
     )
     key = hashlib.sha256(key_src.encode()).hexdigest()[:20]
@@ -155,18 +317,48 @@ def resolve(
 
     (cache_dir / "resolved").mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_dir / "resolved"))
+    work = Path(tempfile.mkdtemp(prefix=".work-", dir=cache_dir / "resolved"))
     try:
         cmd = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--no-input",
+            sys.executable, "-m", "pip", "download", "--no-input",
             "--disable-pip-version-check", "--only-binary=:all:",
             "--platform", PLATFORM_TAG, "--python-version", PYTHON_VERSION,
             "--implementation", "cp", "--abi", ABI, "--dest", str(tmp),
         ]
         if index_url:
             cmd += ["--index-url", index_url]
-        proc = subprocess.run([*cmd, *reqs], capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise OptionError(_pip_error(requirements, proc.stderr))
+        if requirements_file is not None:
+            cmd += ["--requirement", str(requirements_file)]
+        # PyPI first; a package it has no Pyodide wheel for is taken from
+        # Pyodide's own distribution, one at a time, so the choice is stable.
+        from_distribution: set[str] = set()
+        while True:
+            extra: list[str] = []
+            if distribution is not None and from_distribution:
+                page = distribution.find_links(work / "pyodide-distribution.html", from_distribution)
+                extra = ["--find-links", str(page)]
+            proc = subprocess.run([*cmd, *extra, *reqs], capture_output=True, text=True, check=False)
+            if proc.returncode == 0:
+                break
+            from .diagnose import explain_failure, missing_package
+
+            missing = missing_package(proc.stdout + "\n" + proc.stderr)
+            if (
+                distribution is not None
+                and missing is not None
+                and missing not in from_distribution
+                and distribution.provides(missing)
+            ):
+                from_distribution.add(missing)
+                continue
+            raise OptionError(
+                explain_failure(
+                    requirements + ((f"-r {requirements_file}",) if requirements_file else ()),
+                    proc.stdout + "\n" + proc.stderr,
+                    index_url=index_url,
+                    distribution=distribution,
+                )
+            )
         wheels = sorted(
             (_describe(p) for p in tmp.glob("*.whl")), key=lambda w: canonicalize_name(w.name)
         )
@@ -182,6 +374,7 @@ def resolve(
         return _load(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _load(directory: Path) -> Resolution:

@@ -91,6 +91,27 @@ class LiveSite:
         """The directories searched for app code, absolute."""
         return [(self.config_dir / d).resolve() for d in self.settings.app_dirs]
 
+    def distribution(self) -> packages.Distribution | None:
+        """Pyodide's own package distribution, or ``None`` if its lock cannot be had."""
+        if not hasattr(self, "_distribution"):
+            self._distribution = packages.load_distribution(
+                self.settings.pyodide_packages,
+                cache_dir=self.cache_dir,
+                base_dir=self.config_dir,
+                runtime=self._runtime_lock(),
+            )
+        return self._distribution
+
+    def _runtime_lock(self) -> Path | None:
+        # A vendored runtime carries the same pyodide-lock.json as the CDN.
+        if self.settings.pyodide == "cdn":
+            return None
+        try:
+            runtime = locate_runtime(self.settings.pyodide, cache_dir=self.cache_dir, base_dir=self.config_dir)
+        except OptionError:
+            return None
+        return runtime.directory / "pyodide-lock.json" if runtime.directory else None
+
     def prepare(self, options: EmbedOptions) -> tuple[apps.AppSource, packages.Resolution]:
         """Find the app and resolve its requirements.
 
@@ -98,11 +119,14 @@ class LiveSite:
             OptionError: what is wrong and how to fix it.
         """
         source = apps.find_app(options.module, self.app_dirs)
+        requirements_file = apps.requirements_file(source)
         resolution = packages.resolve(
             options.requirements,
             cache_dir=self.cache_dir,
             index_url=self.settings.index_url,
             base_dir=self.config_dir,
+            requirements_file=requirements_file,
+            distribution=self.distribution() if (options.requirements or requirements_file) else None,
         )
         return source, resolution
 
