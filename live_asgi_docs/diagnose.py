@@ -147,8 +147,12 @@ def explain_failure(
         index = _index_url(index_url)
         files = _files(index, name) if index else None
         looked = describe_files(name, files) if files is not None else "the index could not be asked which files it has"
-        in_distribution = ""
+        in_distribution = (
+            " Pyodide's own package distribution (which has builds of many such packages) could not "
+            "be read; check the pyodide_packages setting and the network."
+        )
         if distribution is not None:
+            in_distribution = ""
             entry = distribution.lock.get("packages", {}).get(str(canonicalize_name(name)))
             if entry:
                 in_distribution = (

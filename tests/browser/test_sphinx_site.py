@@ -108,3 +108,23 @@ def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(cont
     assert "survives" in api["items"]
     frame.goto(frame.url)
     wait_frame_text(frame, "#items", "survives")
+
+
+def test_a_vendored_build_runs_with_every_other_origin_cut_off(context: Any, site_url: str) -> None:
+    # (This machine has no route to the Pyodide CDN either: a build that needed it could not start.)
+    foreign: list[str] = []
+
+    def only_the_docs_host(route: Any) -> None:
+        if route.request.url.startswith(site_url):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_the_docs_host)
+    page = open_embed(context, site_url + "index.html")
+    frame = app_frame(page)
+    wait_frame_text(frame, "h1", "To-do")
+    frame.click("#items-link")
+    wait_frame_text(frame, "h1", "Items")
+    assert foreign == []
