@@ -1,22 +1,60 @@
-"""Serve built docs on localhost for a preview: ``python -m live_asgi_docs.serve DIR``.
+"""Serve built docs on localhost like a static host does: ``python -m live_asgi_docs.serve DIR``.
 
 Live apps need a web server (service workers do not run on ``file://``) and
-the right types for ``.mjs`` and ``.wasm``; this small server has both.
+the right types for ``.mjs`` and ``.wasm``. Like GitHub Pages or Read the Docs,
+this server compresses text and wasm with gzip, and sends ``ETag``,
+``Last-Modified`` and ``Cache-Control: max-age=600``, answering revalidations
+with 304, so what a reader downloads can be measured here as it would be there.
 """
 
 from __future__ import annotations
 
 import argparse
+import email.utils
 import functools
+import gzip
 import http.server
+import io
+import os
 import sys
+import threading
+from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Handler", "make_server", "main"]
 
+#: Types worth compressing (already-compressed archives are sent as they are).
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/wasm",
+                "image/svg+xml", "application/xml")
+MAX_AGE = 600
+
+
+class _GzipCache:
+    """Compressed bodies by (path, mtime, size), so each file is compressed once."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self._items: OrderedDict[tuple[str, float, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get(self, path: str, stat: os.stat_result) -> bytes:
+        key = (path, stat.st_mtime, stat.st_size)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        with open(path, "rb") as f:
+            data = gzip.compress(f.read(), compresslevel=6, mtime=0)
+        with self._lock:
+            self._items[key] = data
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+        return data
+
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files with the types browsers insist on for modules and wasm."""
+    """Static files with correct module/wasm types, gzip and cache validators."""
 
     extensions_map = {  # noqa: RUF012 - the base class declares it so
         **http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -24,26 +62,83 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".mjs": "text/javascript",
         ".wasm": "application/wasm",
         ".json": "application/json",
+        ".py": "text/x-python",
         ".whl": "application/zip",
         ".zip": "application/zip",
     }
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         if not getattr(self.server, "quiet", False):
             super().log_message(format, *args)
 
+    def _count(self, n: int) -> None:
+        counter = getattr(self.server, "bytes_sent", None)
+        if counter is not None:
+            with self.server.count_lock:  # type: ignore[attr-defined]
+                self.server.bytes_sent += n  # type: ignore[attr-defined]
 
-def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False) -> http.server.ThreadingHTTPServer:
-    """A threading HTTP server for ``directory`` (port 0 picks a free one)."""
+    def send_head(self) -> Any:
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            if not self.path.split("?", 1)[0].endswith("/"):
+                return super().send_head()  # the redirect to the slash
+            path = os.path.join(path, "index.html")
+        if not os.path.isfile(path):
+            self.send_error(404, "File not found")
+            return None
+        stat = os.stat(path)
+        ctype = self.guess_type(path)
+        etag = f'"{int(stat.st_mtime_ns):x}-{stat.st_size:x}"'
+        if etag in (self.headers.get("If-None-Match") or ""):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Cache-Control", f"max-age={MAX_AGE}")
+            self.end_headers()
+            return None
+        compress = (
+            "gzip" in (self.headers.get("Accept-Encoding") or "")
+            and ctype.startswith(COMPRESSIBLE)
+            and stat.st_size > 1024
+        )
+        if compress:
+            body = self.server.gzip_cache.get(path, stat)  # type: ignore[attr-defined]
+        else:
+            with open(path, "rb") as f:
+                body = f.read()
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        if compress:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", email.utils.formatdate(stat.st_mtime, usegmt=True))
+        self.send_header("Cache-Control", f"max-age={MAX_AGE}")
+        self.end_headers()
+        self._count(len(body))
+        return io.BytesIO(body)
+
+
+def make_server(
+    directory: Path, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False
+) -> http.server.ThreadingHTTPServer:
+    """A threading HTTP server for ``directory`` (port 0 picks a free one).
+
+    ``server.bytes_sent`` counts the body bytes sent (compressed as sent).
+    """
     handler = functools.partial(Handler, directory=str(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
     server.quiet = quiet  # type: ignore[attr-defined]
+    server.gzip_cache = _GzipCache()  # type: ignore[attr-defined]
+    server.bytes_sent = 0  # type: ignore[attr-defined]
+    server.count_lock = threading.Lock()  # type: ignore[attr-defined]
     return server
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("directory", type=Path, help="the built HTML docs")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -51,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.directory.is_dir():
         parser.error(f"{args.directory} is not a directory")
     server = make_server(args.directory, args.host, args.port)
-    print(f"Serving {args.directory} on http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)")
+    print(f"Serving {args.directory} on http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -85,7 +85,10 @@ async function start(el) {
     worker.onmessage = (event) => {
       const msg = event.data;
       if (msg.type === "progress") {
-        if (msg.stage === "ready") resolve(undefined);
+        if (msg.stage === "ready") {
+          if (msg.memory) el.dataset.wasmMemory = String(msg.memory);
+          resolve(undefined);
+        }
         else setStatus(el, `${msg.detail}…`);
         if (progress && msg.total) {
           progress.max = msg.total;

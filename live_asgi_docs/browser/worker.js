@@ -24,7 +24,7 @@ let ready = null;
 /** @type {Set<MessagePort>} */
 const ports = new Set();
 
-/** @param {{stage: string, detail?: string, done?: number, total?: number}} progress */
+/** @param {{stage: string, detail?: string, done?: number, total?: number, memory?: number}} progress */
 function report(progress) {
   scope.postMessage({ type: "progress", ...progress });
 }
@@ -89,7 +89,11 @@ _live_asgi_start
 `);
   bridge = await run(manifest.target, manifest.debug);
   run.destroy();
-  report({ stage: "ready", detail: `Ready in ${Math.round(performance.now() - started)} ms` });
+  report({
+    stage: "ready",
+    detail: `Ready in ${Math.round(performance.now() - started)} ms`,
+    memory: pyodide._module.HEAP8.buffer.byteLength,
+  });
 }
 
 /**

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 app = FastAPI(title="To-do")
 ITEMS: list[str] = ["Read the docs", "Try the live app"]
@@ -84,3 +85,24 @@ fetch({str(request.url_for('api_items'))!r})
   .catch((e) => {{ document.getElementById("api-result").textContent = "failed: " + e; }});
 </script>""",
     )
+
+
+@app.get("/api/bytes/{size}")
+async def api_bytes(size: int) -> Response:
+    """``size`` bytes of data (at most 8 MiB), for trying large responses."""
+    size = max(0, min(size, 8 * 1024 * 1024))
+    return Response(bytes(i % 251 for i in range(251)) * (size // 251) + bytes(size % 251),
+                    media_type="application/octet-stream")
+
+
+@app.get("/api/countdown")
+async def api_countdown(start: int = 5, delay: float = 0.2) -> StreamingResponse:
+    """A line a tick, streamed as it is made."""
+
+    async def ticks():  # type: ignore[no-untyped-def]
+        for n in range(min(start, 50), -1, -1):
+            yield f"{n}\n"
+            if n:
+                await asyncio.sleep(min(delay, 2.0))
+
+    return StreamingResponse(ticks(), media_type="text/plain")

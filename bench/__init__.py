@@ -1,0 +1,1 @@
+"""Benchmarks of live-asgi-docs (``python -m bench``)."""

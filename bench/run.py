@@ -1,0 +1,268 @@
+"""The benchmark of issue 7: the sample FastAPI app in its docs embed, in headless Chromium.
+
+Run ``python -m bench`` (``--quick`` for one short run, as CI does). It builds the
+sample Sphinx docs with the runtime vendored, serves them like a static host
+(gzip, ETag, max-age), and measures, with fresh browser profiles:
+
+- cold start: navigation start to the app's first page loaded in the iframe;
+- revisit: the same in the same profile (HTTP cache primed);
+- a small JSON request from inside the iframe (median, p95);
+- a 1 MB response (median); 50 concurrent small requests (total);
+- time to the first and last chunk of a streamed response;
+- bytes sent by the server for a cold start; the worker's wasm memory.
+
+In the same run and browser it measures the floors (a bare ``loadPyodide()`` in
+a Web Worker from the same files, cold and warm; a plain ``fetch()`` of a small
+and a 1 MiB static file) and prints every figure also as a ratio to its floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+FLOOR_HTML = """<!doctype html><meta charset="utf-8"><title>floor</title>
+<script type="module">
+const worker = new Worker("floor-worker.js", {type: "module"});
+window.floorDone = new Promise((resolve) => { worker.onmessage = () => resolve(performance.now()); });
+</script>"""
+FLOOR_WORKER = """import { loadPyodide } from "../_static/_live_asgi/pyodide/pyodide.mjs";
+await loadPyodide({ indexURL: new URL("../_static/_live_asgi/pyodide/", import.meta.url).href });
+postMessage("ready");
+"""
+
+IN_FRAME_SMALL = """async (n) => {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = await fetch("api/items");
+    await r.json();
+    times.push(performance.now() - t);
+  }
+  return times;
+}"""
+IN_FRAME_LARGE = """async ([url, n]) => {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = await fetch(url, {cache: "no-store"});
+    const b = await r.arrayBuffer();
+    if (b.byteLength < 1000000) throw new Error("short body " + b.byteLength);
+    times.push(performance.now() - t);
+  }
+  return times;
+}"""
+IN_FRAME_CONCURRENT = """async (n) => {
+  const t = performance.now();
+  await Promise.all(Array.from({length: n}, () => fetch("api/items").then((r) => r.json())));
+  return performance.now() - t;
+}"""
+IN_FRAME_STREAM = """async () => {
+  const t = performance.now();
+  const r = await fetch("api/countdown?start=5&delay=0.2");
+  const reader = r.body.getReader();
+  let first = null, last = null;
+  for (;;) {
+    const {done, value} = await reader.read();
+    if (done) break;
+    if (first === null) first = performance.now() - t;
+    last = performance.now() - t;
+  }
+  return [first, last];
+}"""
+STATIC_FETCH = """async ([url, n]) => {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = await fetch(url, {cache: "no-store"});
+    await r.arrayBuffer();
+    times.push(performance.now() - t);
+  }
+  return times;
+}"""
+FIRST_PAGE = """() => {
+  const frame = document.querySelector('.live-asgi iframe');
+  const nav = frame.contentWindow.performance.getEntriesByType('navigation')[0];
+  return frame.contentWindow.performance.timeOrigin + nav.loadEventEnd - performance.timeOrigin;
+}"""
+
+
+@dataclass
+class Figures:
+    """Every sample of every figure, by name."""
+
+    samples: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, name: str, *values: float) -> None:
+        self.samples.setdefault(name, []).extend(values)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def build_site(out: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(REPO / "sample-docs" / "sphinx"), str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"building the sample docs failed:\n{proc.stderr}")
+    bench_dir = out / "bench"
+    bench_dir.mkdir(exist_ok=True)
+    (bench_dir / "floor.html").write_text(FLOOR_HTML)
+    (bench_dir / "floor-worker.js").write_text(FLOOR_WORKER)
+    (bench_dir / "small.json").write_text(json.dumps({"items": ["Read the docs", "Try the live app"]}))
+    (bench_dir / "1mib.bin").write_bytes(bytes(i % 251 for i in range(251)) * (1024 * 1024 // 251) + bytes(1024 * 1024 % 251))
+
+
+def run(runs: int = 5, requests: int = 200, large: int = 20, out_json: Path | None = None,
+        log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the benchmark; return the summary (also printed as a table)."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(REPO))
+    from live_asgi_docs.serve import make_server
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        raise SystemExit("Chromium is not installed (apt-get install chromium)")
+    figures = Figures()
+    with tempfile.TemporaryDirectory(prefix="live-asgi-bench-") as tmp:
+        site = Path(tmp) / "site"
+        log("building the sample docs…")
+        build_site(site)
+        server = make_server(site, port=0, quiet=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            try:
+                for i in range(runs):
+                    log(f"run {i + 1}/{runs}…")
+                    # Floors: bare loadPyodide cold, then warm, in a fresh profile.
+                    ctx = browser.new_context()
+                    page = ctx.new_page()
+                    for name in ("floor cold", "floor warm"):
+                        page.goto(base + "bench/floor.html")
+                        figures.add(name, page.evaluate("window.floorDone"))
+                    figures.add("static small fetch", *page.evaluate(STATIC_FETCH, [base + "bench/small.json", requests]))
+                    figures.add("static 1 MiB fetch", *page.evaluate(STATIC_FETCH, [base + "bench/1mib.bin", large]))
+                    ctx.close()
+
+                    # The app: cold start in a fresh profile, then a revisit.
+                    ctx = browser.new_context()
+                    page = ctx.new_page()
+                    server.bytes_sent = 0
+                    for name in ("cold start", "revisit"):
+                        page.goto(base + "index.html")
+                        page.wait_for_selector(".live-asgi[data-state=running]", timeout=120_000)
+                        page.wait_for_function(
+                            "document.querySelector('.live-asgi iframe').contentWindow.performance"
+                            ".getEntriesByType('navigation')[0]?.loadEventEnd > 0"
+                        )
+                        figures.add(name, page.evaluate(FIRST_PAGE))
+                        if name == "cold start":
+                            page.wait_for_timeout(200)
+                            figures.add("cold bytes transferred", server.bytes_sent)
+                    memory = page.get_attribute(".live-asgi", "data-wasm-memory")
+                    if memory:
+                        figures.add("worker wasm memory", float(memory))
+                    frame = page.locator(".live-asgi iframe").element_handle().content_frame()
+                    figures.add("small request", *frame.evaluate(IN_FRAME_SMALL, requests))
+                    figures.add("1 MB response", *frame.evaluate(IN_FRAME_LARGE, ["api/bytes/1048576", large]))
+                    figures.add("50 concurrent", frame.evaluate(IN_FRAME_CONCURRENT, 50))
+                    first, last = frame.evaluate(IN_FRAME_STREAM)
+                    figures.add("stream first chunk", first)
+                    figures.add("stream last chunk", last)
+                    ctx.close()
+            finally:
+                browser.close()
+        server.shutdown()
+    summary = summarize(figures)
+    print_table(summary, log)
+    if out_json:
+        out_json.write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+FLOORS = {
+    "cold start": "floor cold",
+    "revisit": "floor warm",
+    "small request": "static small fetch",
+    "1 MB response": "static 1 MiB fetch",
+}
+ORDER = [
+    "floor cold", "floor warm", "static small fetch", "static 1 MiB fetch",
+    "cold start", "revisit", "small request", "1 MB response", "50 concurrent",
+    "stream first chunk", "stream last chunk", "cold bytes transferred", "worker wasm memory",
+]
+
+
+def summarize(figures: Figures) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ORDER:
+        values = figures.samples.get(name)
+        if not values:
+            continue
+        row = {
+            "n": len(values),
+            "min": min(values),
+            "median": statistics.median(values),
+            "max": max(values),
+        }
+        if name == "small request":
+            row["p95"] = percentile(values, 0.95)
+        floor = FLOORS.get(name)
+        if floor and figures.samples.get(floor):
+            row["ratio"] = row["median"] / statistics.median(figures.samples[floor])
+            row["floor"] = floor
+        out[name] = row
+    return out
+
+
+def _fmt(name: str, value: float) -> str:
+    if "bytes" in name or "memory" in name:
+        return f"{value / 1e6:.2f} MB"
+    return f"{value:.1f} ms" if value < 100 else f"{value / 1000:.2f} s"
+
+
+def print_table(summary: dict[str, Any], log: Callable[[str], None] = print) -> None:
+    log("")
+    log("| figure | min | median | max | ratio to floor |")
+    log("|---|---|---|---|---|")
+    for name, row in summary.items():
+        ratio = f"{row['ratio']:.2f} x {row['floor']}" if "ratio" in row else ""
+        median = _fmt(name, row["median"]) + (f" (p95 {_fmt(name, row['p95'])})" if "p95" in row else "")
+        log(f"| {name} | {_fmt(name, row['min'])} | {median} | {_fmt(name, row['max'])} | {ratio} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the sample app's embed against bare Pyodide and static fetches.")
+    parser.add_argument("--runs", type=int, default=5, help="fresh-profile runs (default 5)")
+    parser.add_argument("--requests", type=int, default=200, help="sequential small requests per run")
+    parser.add_argument("--large", type=int, default=20, help="1 MB responses per run")
+    parser.add_argument("--quick", action="store_true", help="one short run (CI: keeps the benchmark from rotting)")
+    parser.add_argument("--json", type=Path, help="also write the summary as JSON")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.requests, args.large = 1, 20, 3
+    run(args.runs, args.requests, args.large, args.json)
+    return 0
