@@ -47,6 +47,53 @@ await loadPyodide({ indexURL: new URL("../_static/_live_asgi/pyodide/", import.m
 postMessage("ready");
 """
 
+# The same app and bridge in a bare worker, requests made from Python itself:
+# what a request costs with no browser plumbing at all (the bound for the
+# per-request figures).
+PYTHON_ALONE_HTML = """<!doctype html><meta charset="utf-8"><title>python alone</title>
+<script type="module">
+const worker = new Worker("python-alone-worker.js", {type: "module"});
+window.pythonAlone = new Promise((resolve, reject) => {
+  worker.onmessage = (e) => resolve(e.data);
+  worker.onerror = (e) => reject(new Error(e.message));
+});
+</script>"""
+PYTHON_ALONE_WORKER = """import { loadPyodide } from "../_static/_live_asgi/pyodide/pyodide.mjs";
+const assets = new URL("../_static/_live_asgi/", import.meta.url);
+const manifestUrl = new URL("apps/todo/manifest.json", assets);
+const manifest = await (await fetch(manifestUrl)).json();
+const pyodide = await loadPyodide({
+  indexURL: new URL("pyodide/", assets).href,
+  lockFileContents: fetch(new URL(manifest.lock, manifestUrl)).then((r) => r.json()),
+  packageBaseUrl: new URL(manifest.wheels, manifestUrl).href,
+  packages: manifest.packages,
+});
+pyodide.unpackArchive(await (await fetch(new URL(manifest.bundle, manifestUrl))).arrayBuffer(), "zip", { extractDir: "/app" });
+pyodide.FS.writeFile("/app/_live_asgi_bridge.py", await (await fetch(new URL("bridge.py", assets))).text());
+const result = await pyodide.runPythonAsync(`
+import sys, time, asyncio
+sys.path.insert(0, "/app")
+import _live_asgi_bridge as b
+bridge = b.Bridge(b.load_app(${JSON.stringify(manifest.target)}))
+await bridge.startup()
+class Sink:
+    def start(self, status, headers): pass
+    def body(self, chunk): pass
+    def end(self): pass
+    def error(self, message): raise RuntimeError(message)
+req = b.HTTPRequest("GET", "http://127.0.0.1/app/todo/~x/api/items", "/app/todo/~x", [("accept", "*/*")], mode="cors", destination="")
+times = []
+for _ in range(200):
+    t = time.perf_counter()
+    await bridge.handle(req, Sink())
+    times.append((time.perf_counter() - t) * 1000)
+t = time.perf_counter()
+await asyncio.gather(*(bridge.handle(req, Sink()) for _ in range(50)))
+[times, (time.perf_counter() - t) * 1000]
+`);
+postMessage(result.toJs());
+"""
+
 IN_FRAME_SMALL = """async (n) => {
   const times = [];
   for (let i = 0; i < n; i++) {
@@ -129,6 +176,8 @@ def build_site(out: Path) -> None:
     bench_dir.mkdir(exist_ok=True)
     (bench_dir / "floor.html").write_text(FLOOR_HTML)
     (bench_dir / "floor-worker.js").write_text(FLOOR_WORKER)
+    (bench_dir / "python-alone.html").write_text(PYTHON_ALONE_HTML)
+    (bench_dir / "python-alone-worker.js").write_text(PYTHON_ALONE_WORKER)
     (bench_dir / "small.json").write_text(json.dumps({"items": ["Read the docs", "Try the live app"]}))
     (bench_dir / "1mib.bin").write_bytes(bytes(i % 251 for i in range(251)) * (1024 * 1024 // 251) + bytes(1024 * 1024 % 251))
 
@@ -165,6 +214,10 @@ def run(runs: int = 5, requests: int = 200, large: int = 20, out_json: Path | No
                         figures.add(name, page.evaluate("window.floorDone"))
                     figures.add("static small fetch", *page.evaluate(STATIC_FETCH, [base + "bench/small.json", requests]))
                     figures.add("static 1 MiB fetch", *page.evaluate(STATIC_FETCH, [base + "bench/1mib.bin", large]))
+                    page.goto(base + "bench/python-alone.html")
+                    alone, alone_concurrent = page.evaluate("window.pythonAlone")
+                    figures.add("small request, Python alone", *alone)
+                    figures.add("50 concurrent, Python alone", alone_concurrent)
                     ctx.close()
 
                     # The app: cold start in a fresh profile, then a revisit.
@@ -208,9 +261,11 @@ FLOORS = {
     "revisit": "floor warm",
     "small request": "static small fetch",
     "1 MB response": "static 1 MiB fetch",
+    "small request, Python alone": "static small fetch",
 }
 ORDER = [
     "floor cold", "floor warm", "static small fetch", "static 1 MiB fetch",
+    "small request, Python alone", "50 concurrent, Python alone",
     "cold start", "revisit", "small request", "1 MB response", "50 concurrent",
     "stream first chunk", "stream last chunk", "cold bytes transferred", "worker wasm memory",
 ]
@@ -228,7 +283,7 @@ def summarize(figures: Figures) -> dict[str, Any]:
             "median": statistics.median(values),
             "max": max(values),
         }
-        if name == "small request":
+        if name.startswith("small request"):
             row["p95"] = percentile(values, 0.95)
         floor = FLOORS.get(name)
         if floor and figures.samples.get(floor):
