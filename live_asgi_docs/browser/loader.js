@@ -258,6 +258,9 @@ function fail(embed, text, more = {}) {
  */
 function crash(embed, reason) {
   stopInstance(embed);
+  // The page that crashed it may do so again: restart at the first page.
+  embed.path = embed.config.full ? "/" : embed.config.path;
+  embed.address.value = embed.path;
   embed.el.dataset.state = "crashed";
   show(embed, `The app's Python runtime crashed (${reason}). Restart it to go on; what you did in the app is lost.`, {
     kind: "error",
