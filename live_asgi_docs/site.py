@@ -19,7 +19,7 @@ from . import apps, packages
 from .options import PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, locate_runtime
 
-__all__ = ["AppReport", "LiveSite", "SW_PATH"]
+__all__ = ["SW_PATH", "AppReport", "LiveSite"]
 
 PACKAGE_DIR = Path(__file__).parent
 BROWSER_DIR = PACKAGE_DIR / "browser"
@@ -116,7 +116,9 @@ class LiveSite:
     def runtime_bytes(self) -> int:
         """What a reader downloads of the runtime itself, in bytes."""
         if self._runtime_bytes is None:
-            runtime = locate_runtime(self.settings.pyodide, cache_dir=self.cache_dir, base_dir=self.config_dir)
+            runtime = locate_runtime(
+                self.settings.pyodide, cache_dir=self.cache_dir, base_dir=self.config_dir
+            )
             if runtime.directory is None:
                 self._runtime_bytes = CDN_RUNTIME_BYTES
             else:

@@ -31,7 +31,7 @@ ASSETS = "_static/_live_asgi"
 ENV_VERSION = 1
 
 
-class live_asgi_embed(nodes.General, nodes.Element):  # noqa: N801 - docutils node naming
+class live_asgi_embed(nodes.General, nodes.Element):
     """An embedded live app; ``options`` holds its :class:`EmbedOptions`."""
 
 
@@ -121,7 +121,8 @@ def visit_text(self: Any, node: live_asgi_embed) -> None:
 
 
 def visit_latex(self: Any, node: live_asgi_embed) -> None:
-    self.body.append("\n\\begin{quote}\\itshape " + self.encode(_fallback_text(node, self.builder.config)) + "\\end{quote}\n")
+    note = self.encode(_fallback_text(node, self.builder.config))
+    self.body.append("\n\\begin{quote}\\itshape " + note + "\\end{quote}\n")
     raise nodes.SkipNode
 
 

@@ -1,4 +1,4 @@
-"""Builders that cannot run an app (text, LaTeX, man, Texinfo) print a note that names it and says where it runs."""
+"""Builders that cannot run an app (text, LaTeX, man, Texinfo) print a note naming it and where it runs."""
 
 from __future__ import annotations
 

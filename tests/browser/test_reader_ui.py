@@ -1,4 +1,4 @@
-"""What the reader of the docs sees: lazy start, progress, errors in words, the toolbar, app URLs opened directly.
+"""What the reader sees: lazy start, errors in words, the toolbar, app URLs opened directly.
 
 The test project (``projects/ui``) embeds a plain ASGI app with no packages, so
 each start costs only the runtime; failures are provoked for real (an app that
@@ -141,7 +141,9 @@ def test_an_app_that_fails_to_import_shows_its_traceback(context: Any, ui_url: s
     assert page.get_by_role("button", name="Try again").is_visible()
 
 
-def test_a_missing_runtime_file_is_named_in_the_frame(context: Any, ui_site: Path, tmp_path: Path, serve: Any) -> None:
+def test_a_missing_runtime_file_is_named_in_the_frame(
+    context: Any, ui_site: Path, tmp_path: Path, serve: Any
+) -> None:
     site = site_copy(ui_site, tmp_path)
     (site / "_static/_live_asgi/pyodide/pyodide.asm.wasm").unlink()
     page = context.new_page()
@@ -164,7 +166,9 @@ def test_a_damaged_runtime_file_ends_in_a_message_not_a_spinner(
     assert page.locator(".live-asgi progress").is_hidden()
 
 
-def test_blocked_service_workers_are_explained_and_nothing_is_downloaded(blocked_context: Any, ui_url: str) -> None:
+def test_blocked_service_workers_are_explained_and_nothing_is_downloaded(
+    blocked_context: Any, ui_url: str
+) -> None:
     requests = Requests(blocked_context)
     page = blocked_context.new_page()
     page.goto(ui_url + "index.html")

@@ -53,7 +53,6 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     else:
         status = 404
         body = _page(root, "Not found")
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/html; charset=utf-8")]}
-    )
+    headers = [(b"content-type", b"text/html; charset=utf-8")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
