@@ -50,7 +50,11 @@ class EmbedOptions:
         name: The URL segment under ``app/``; unique in the site.
         requirements: PEP 508 requirements installed for the app.
         path: The first page shown, e.g. ``/items``.
-        height: The frame's height, a CSS length.
+        height: The frame's height, a CSS length, or ``auto`` to follow the
+            height of the app's page.
+        autostart: When the app starts: ``visible`` (when the embed scrolls
+            into view, the default), ``click`` (a "Run the app" button that
+            says how much it downloads) or ``load`` (with the page).
         debug: Show tracebacks of the app's unhandled errors in its 500 pages.
     """
 
@@ -59,6 +63,7 @@ class EmbedOptions:
     requirements: tuple[str, ...] = ()
     path: str = "/"
     height: str = "480px"
+    autostart: str = "visible"
     debug: bool = False
 
     @property
@@ -199,7 +204,13 @@ def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
     if height != "auto" and not CSS_LENGTH_RE.match(height):
         raise OptionError(
             f"the height {height!r} is not a CSS length; write e.g. '480px', "
-            "'30em' or '70vh'"
+            "'30em', '70vh' or 'auto' (follow the app's page)"
+        )
+    autostart = (raw.get("autostart") or "visible").strip().lower()
+    if autostart not in AUTOSTART_VALUES:
+        raise OptionError(
+            f"autostart {autostart!r} is not one of {', '.join(AUTOSTART_VALUES)}; write 'visible' "
+            "(start when scrolled into view), 'click' (a button starts it) or 'load' (start at once)"
         )
     debug_raw = raw.get("debug")
     debug = debug_raw is not None and debug_raw.strip().lower() not in ("false", "no", "0", "off")
@@ -209,6 +220,7 @@ def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
         requirements=requirements,
         path=path,
         height=height,
+        autostart=autostart,
         debug=debug,
     )
 

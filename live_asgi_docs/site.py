@@ -12,14 +12,14 @@ import hashlib
 import html
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import apps, packages
 from .options import PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, locate_runtime
 
-__all__ = ["AppReport", "LiveSite", "SW_PATH"]
+__all__ = ["SW_PATH", "AppReport", "LiveSite"]
 
 PACKAGE_DIR = Path(__file__).parent
 BROWSER_DIR = PACKAGE_DIR / "browser"
@@ -27,6 +27,11 @@ BROWSER_DIR = PACKAGE_DIR / "browser"
 #: the scopes it may be registered with: every ``app/<name>/``.
 SW_PATH = "app/live-asgi-sw.js"
 BROWSER_FILES = ("loader.js", "embed.js", "worker.js", "live-asgi.css")
+#: The runtime files a page downloads (the lock is passed inline, never fetched).
+FETCHED_RUNTIME_FILES = tuple(name for name in RUNTIME_FILES if name != "pyodide-lock.json")
+#: Their sizes in the pinned release, for sites that load it from the CDN
+#: (uncompressed, as the browser counts them).
+CDN_RUNTIME_BYTES = 13_412_130
 
 
 def _sw_template() -> Path:
@@ -85,6 +90,8 @@ class LiveSite:
         self.cache_dir = packages.cache_root(
             str(config_dir / settings.cache_dir) if settings.cache_dir else None
         )
+        self._runtime_bytes: int | None = None
+        self._download: dict[EmbedOptions, int] = {}
 
     @property
     def app_dirs(self) -> list[Path]:
@@ -130,6 +137,38 @@ class LiveSite:
         )
         return source, resolution
 
+    def runtime_bytes(self) -> int:
+        """What a reader downloads of the runtime itself, in bytes."""
+        if self._runtime_bytes is None:
+            runtime = locate_runtime(
+                self.settings.pyodide, cache_dir=self.cache_dir, base_dir=self.config_dir
+            )
+            if runtime.directory is None:
+                self._runtime_bytes = CDN_RUNTIME_BYTES
+            else:
+                self._runtime_bytes = sum(
+                    (runtime.directory / name).stat().st_size for name in FETCHED_RUNTIME_FILES
+                )
+        return self._runtime_bytes
+
+    def download_bytes(self, options: EmbedOptions) -> int:
+        """Everything a reader downloads to start this app cold, in bytes.
+
+        Known before :meth:`write` so that the page can say it (the "Run the
+        app" button, the progress bar).
+
+        Raises:
+            OptionError: what is wrong and how to fix it.
+        """
+        if options not in self._download:
+            source, resolution = self.prepare(options)
+            self._download[options] = (
+                self.runtime_bytes()
+                + sum(w.size for w in resolution.wheels)
+                + len(apps.bundle_app(source))
+            )
+        return self._download[options]
+
     def runtime_url(self) -> str:
         """The runtime's base URL, absolute or relative to the assets folder."""
         if self.settings.pyodide == "cdn":
@@ -138,34 +177,57 @@ class LiveSite:
             return PYODIDE_CDN
         return "pyodide/"
 
-    def embed_html(self, options: EmbedOptions, root: str) -> str:
+    def embed_html(self, options: EmbedOptions, root: str, *, full: bool = False) -> str:
         """The HTML of an embed.
 
         Args:
             options: The embed.
             root: The URL of the site root relative to the page (``""``,
                 ``"../"``, ...).
+            full: The app alone in a window (its own page), not in a docs page.
         """
         root = root if not root or root.endswith("/") else root + "/"
-        config = {
+        config: dict[str, object] = {
             "name": options.name,
             "path": options.path,
             "height": options.height,
+            "autostart": options.autostart,
+            "download": self.download_bytes(options),
             "root": root or "./",
             "assets": f"{root}{self.assets}/",
             "runtime": self.runtime_url(),
         }
+        if full:
+            config["full"] = True
+        # The loader builds the toolbar and the frame; this is what shows
+        # before it runs (or when scripts are off).
         height = "480px" if options.height == "auto" else options.height
         label = html.escape(f"Live app “{options.name}”")
         return (
             f'<div class="live-asgi" data-live-asgi="{html.escape(json.dumps(config))}" '
             f'style="--live-asgi-height: {html.escape(height)}">'
             f'<div class="live-asgi-status" role="status" aria-live="polite">'
-            f'<span class="live-asgi-message">{label} starts when this page loads.</span>'
-            f'<progress aria-label="{label}: progress"></progress></div>'
-            f'<iframe class="live-asgi-frame" title="{label}" hidden></iframe>'
+            f'<span class="live-asgi-message">{label} is loading.</span></div>'
             f'<noscript>{label} needs JavaScript.</noscript>'
             "</div>"
+        )
+
+    def shell_html(self, options: EmbedOptions) -> str:
+        """The page ``app/<name>/index.html``: the app alone, full-window.
+
+        Its URLs are relative to ``app/<name>/`` (the service worker serves it
+        for any app URL with a ``<base>`` there); it shows the app path of its
+        own address.
+        """
+        embed = self.embed_html(replace(options, autostart="load", height="100%"), "../../", full=True)
+        title = html.escape(f"{options.name} (live app)")
+        return (
+            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{title}</title>"
+            f'<link rel="stylesheet" href="../../{self.assets}/live-asgi.css">'
+            f'<script type="module" src="../../{self.assets}/loader.js"></script>'
+            f'</head><body class="live-asgi-shell">{embed}</body></html>\n'
         )
 
     def write(self, outdir: Path, embeds: list[EmbedOptions]) -> list[AppReport]:
@@ -227,6 +289,10 @@ class LiveSite:
             build.update((assets / name).read_bytes())
         sw = _sw_template().read_text().replace("__LIVE_ASGI_BUILD__", build.hexdigest()[:16])
         _write_if_changed(outdir / SW_PATH, sw.encode())
+        for options in embeds:
+            # An app URL opened in a new tab, reloaded or bookmarked gets this
+            # page (from the SW, or from the server for a first visit).
+            _write_if_changed(outdir / "app" / options.name / "index.html", self.shell_html(options).encode())
         return reports
 
 

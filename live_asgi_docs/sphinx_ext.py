@@ -31,7 +31,7 @@ ASSETS = "_static/_live_asgi"
 ENV_VERSION = 1
 
 
-class live_asgi_embed(nodes.General, nodes.Element):  # noqa: N801 - docutils node naming
+class live_asgi_embed(nodes.General, nodes.Element):
     """An embedded live app; ``options`` holds its :class:`EmbedOptions`."""
 
 
@@ -91,6 +91,7 @@ class LiveAsgiDirective(SphinxDirective):
         embeds.setdefault(self.env.docname, []).append(options)
         node = live_asgi_embed()
         node["options"] = options
+        node["docname"] = self.env.docname
         self.set_source_info(node)
         return [node]
 
@@ -104,31 +105,37 @@ def visit_html(self: Any, node: live_asgi_embed) -> None:
     raise nodes.SkipNode
 
 
-def _fallback_text(node: live_asgi_embed) -> str:
+def _fallback_text(node: live_asgi_embed, config: Config) -> str:
+    """The note that stands for a live app in output that cannot run it."""
     options: EmbedOptions = node["options"]
-    return (
-        f"[Live app “{options.name}” ({options.target}): open the HTML version of "
-        "this documentation to use it.]"
-    )
+    where = "the HTML version of this documentation"
+    # With the site's address known, the reader of a PDF can go straight there.
+    base = (getattr(config, "html_baseurl", "") or "").rstrip("/")
+    if base and node.get("docname"):
+        where = f"{base}/{node['docname']}.html"
+    return f"[Live app “{options.name}” ({options.target}): use it live in {where}.]"
 
 
 def visit_text(self: Any, node: live_asgi_embed) -> None:
-    self.add_text(_fallback_text(node))
+    self.new_state(0)
+    self.add_text(_fallback_text(node, self.builder.config))
+    self.end_state()
     raise nodes.SkipNode
 
 
 def visit_latex(self: Any, node: live_asgi_embed) -> None:
-    self.body.append("\n\\begin{quote}\\itshape " + self.encode(_fallback_text(node)) + "\\end{quote}\n")
+    note = self.encode(_fallback_text(node, self.builder.config))
+    self.body.append("\n\\begin{quote}\\itshape " + note + "\\end{quote}\n")
     raise nodes.SkipNode
 
 
 def visit_man(self: Any, node: live_asgi_embed) -> None:
-    self.body.append(self.deunicode(_fallback_text(node)) + "\n")
+    self.body.append("\n.sp\n" + self.deunicode(_fallback_text(node, self.builder.config)) + "\n")
     raise nodes.SkipNode
 
 
 def visit_texinfo(self: Any, node: live_asgi_embed) -> None:
-    self.body.append("\n" + self.escape(_fallback_text(node)) + "\n")
+    self.body.append("\n" + self.escape(_fallback_text(node, self.builder.config)) + "\n")
     raise nodes.SkipNode
 
 

@@ -17,6 +17,9 @@ const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self
 
 /** How long a page may take to claim an instance before the reader is told. */
 const CONNECT_TIMEOUT_MS = 4000;
+/** How long an app may take to start answering a request. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** Statuses whose Response must have a null body. */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -86,6 +89,7 @@ function connect(instance) {
     const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no open page runs this app instance")), CONNECT_TIMEOUT_MS);
+      let refusals = 0;
       for (const client of windows) {
         const channel = new MessageChannel();
         channel.port1.onmessage = (event) => {
@@ -94,6 +98,10 @@ function connect(instance) {
             const port = event.ports[0];
             port.onmessage = onWorkerMessage;
             resolve(port);
+          } else if (++refusals === windows.length) {
+            // Every page said it is not theirs: no need to wait.
+            clearTimeout(timer);
+            reject(new Error("no open page runs this app instance"));
           }
         };
         client.postMessage({ type: "live-asgi-connect", instance, scope: sw.registration.scope }, [channel.port2]);
@@ -122,6 +130,34 @@ function errorPage(status, title, text) {
 }
 
 /**
+ * A page that runs its own instance of the app, full-window: what a reader
+ * gets for an app URL opened in a new tab, reloaded, or bookmarked. It is the
+ * build's `app/<name>/index.html`, based at the scope so its links resolve.
+ */
+async function shellPage() {
+  const scope = sw.registration.scope;
+  try {
+    const response = await fetch(new URL("index.html", scope), { cache: "no-cache" });
+    if (!response.ok) throw new Error(`index.html answered ${response.status}`);
+    const html = (await response.text()).replace("<head>", `<head><base href="${scope}">`);
+    return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
+  } catch (err) {
+    return errorPage(
+      503,
+      "This live app could not be opened here",
+      `Open the documentation page that embeds it (${err instanceof Error ? err.message : err}).`,
+    );
+  }
+}
+
+/**
+ * @param {Request} request
+ */
+function isTopLevelNavigation(request) {
+  return request.mode === "navigate" && request.destination === "document";
+}
+
+/**
  * @param {FetchEvent} event
  * @param {string} instance
  * @param {string} rootPath
@@ -132,6 +168,7 @@ async function forward(event, instance, rootPath) {
   try {
     port = await connect(instance);
   } catch (err) {
+    if (isTopLevelNavigation(request)) return shellPage();
     return errorPage(
       503,
       "This live app is not running",
@@ -154,8 +191,22 @@ async function forward(event, instance, rootPath) {
   });
   return await new Promise((resolve) => {
     let started = false;
+    // An app that never answers gets a clear page, and stops working on it.
+    const timer = setTimeout(() => {
+      if (started || !pending.delete(id)) return;
+      port.postMessage({ type: "cancel", id });
+      resolve(
+        errorPage(
+          504,
+          "The app took too long to answer",
+          `The live app did not answer ${request.method} ${new URL(request.url).pathname} within ` +
+            `${REQUEST_TIMEOUT_MS / 1000} seconds. Reload to try again, or restart the app.`,
+        ),
+      );
+    }, REQUEST_TIMEOUT_MS);
     pending.set(id, {
       start(status, headers) {
+        clearTimeout(timer);
         started = true;
         const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
         resolve(new Response(nullBody ? null : stream, { status, headers }));
@@ -176,6 +227,7 @@ async function forward(event, instance, rootPath) {
         }
       },
       error(message) {
+        clearTimeout(timer);
         if (!started) {
           resolve(errorPage(502, "The live app failed", message));
         } else {
@@ -213,6 +265,10 @@ sw.addEventListener("fetch", (event) => {
   if (!url.startsWith(scope)) return;
   const rest = url.slice(scope.length);
   const match = /^~([a-z0-9]+)(?=[/?#]|$)/.exec(rest);
+  if (!match && isTopLevelNavigation(event.request)) {
+    event.respondWith(shellPage());
+    return;
+  }
   if (!match) {
     event.respondWith(
       errorPage(

@@ -53,3 +53,89 @@ export function failureText(win) {
   }
   return "";
 }
+
+/**
+ * A byte count for the reader: `850 kB`, `14.2 MB`.
+ * @param {number} bytes
+ * @returns {string}
+ */
+export function formatBytes(bytes) {
+  if (!Number.isFinite(bytes) || bytes < 0) return "?";
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  if (bytes < 1e6) return `${Math.round(bytes / 1e3)} kB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/**
+ * What the status line says during a stage of the start.
+ * @param {string} stage `runtime`, `packages` or `app`
+ * @param {number} done Bytes downloaded so far.
+ * @param {number} total Bytes the build says the start downloads (0: unknown).
+ * @returns {string}
+ */
+export function progressText(stage, done, total) {
+  const bytes = total > 0 ? `${formatBytes(Math.min(done, total))} of ${formatBytes(total)}` : formatBytes(done);
+  switch (stage) {
+    case "runtime":
+      return `Downloading the Python runtime: ${bytes}`;
+    case "compile":
+      return "Starting the Python runtime…";
+    case "packages":
+      return `Installing the app's packages: ${bytes}`;
+    case "app":
+      return "Starting the app…";
+    default:
+      return "Preparing…";
+  }
+}
+
+/**
+ * The app path an iframe shows (`/items?x=1`), or null when the frame left
+ * the app instance.
+ * @param {string} href The frame's location.
+ * @param {string} scope The app's service worker scope, ending in `/`.
+ * @param {string} instance
+ * @returns {string | null}
+ */
+export function appPath(href, scope, instance) {
+  const prefix = `${scope}~${instance}`;
+  if (href !== prefix && !href.startsWith(`${prefix}/`) && !href.startsWith(`${prefix}?`)) return null;
+  const rest = href.slice(prefix.length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+/**
+ * The path typed in the address bar as an app path: always starts with `/`.
+ * @param {string} typed
+ * @returns {string}
+ */
+export function normalizePath(typed) {
+  const text = typed.trim();
+  if (!text) return "/";
+  return text.startsWith("/") ? text : `/${text}`;
+}
+
+/**
+ * The last line of a Python traceback: the exception and its message.
+ * @param {string} traceback
+ * @returns {string}
+ */
+export function lastLine(traceback) {
+  const lines = traceback.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.length ? lines[lines.length - 1] : traceback;
+}
+
+/**
+ * The app path of a page that shows an app alone (an app URL opened
+ * directly): its address under the scope, without any `~<instance>`.
+ * @param {string} href The page's location.
+ * @param {string} scope The app's service worker scope, ending in `/`.
+ * @returns {string}
+ */
+export function shellPath(href, scope) {
+  if (!href.startsWith(scope)) return "/";
+  let rest = href.slice(scope.length).replace(/#.*$/, "");
+  rest = rest.replace(/^~[a-z0-9]+(?=[/?]|$)/, "");
+  if (rest === "index.html" || rest.startsWith("index.html?")) rest = rest.slice("index.html".length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}

@@ -13,6 +13,8 @@
  * @typedef {{target: string, name: string, bundle: string, lock: string, packages: string[], wheels: string, debug: boolean}} Manifest
  */
 
+import { lastLine } from "./embed.js";
+
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
 /** @type {any} */
@@ -24,14 +26,95 @@ let ready = null;
 /** @type {Set<MessagePort>} */
 const ports = new Set();
 
-/** @param {{stage: string, detail?: string, done?: number, total?: number, memory?: number}} progress */
-function report(progress) {
-  scope.postMessage({ type: "progress", ...progress });
+/** Bytes of every response read while booting (runtime, packages, app). */
+let received = 0;
+let stage = "runtime";
+let booting = true;
+let lastReport = 0;
+
+/** @param {boolean} [force] */
+function report(force = false) {
+  const now = performance.now();
+  // Progress is for eyes: a few updates a second are enough.
+  if (!force && now - lastReport < 100) return;
+  lastReport = now;
+  scope.postMessage({ type: "progress", stage, done: received });
+}
+
+/** @param {string} next */
+function enter(next) {
+  stage = next;
+  report(true);
+}
+
+/** @param {string} message @param {string} [traceback] */
+function failed(message, traceback) {
+  scope.postMessage({ type: "failed", message, traceback });
+}
+
+// Pyodide fetches the runtime and the wheels itself: a fetch that counts the
+// bytes of what it reads gives the reader a real progress bar, and a file the
+// server does not have fails the start at once, with its name.
+const nativeFetch = scope.fetch.bind(scope);
+scope.fetch = async (input, init) => {
+  const response = await nativeFetch(input, init);
+  if (!booting) return response;
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (!response.ok) {
+    const file = decodeURIComponent(new URL(url).pathname.split("/").pop() || url);
+    failed(
+      `A file the app needs could not be downloaded: ${file} (the server answered ` +
+        `${response.status}${response.statusText ? ` ${response.statusText}` : ""}). ` +
+        "The site may be incompletely published; reload the page later or tell its authors.",
+    );
+    return response;
+  }
+  if (!response.body) return response;
+  const reader = response.body.getReader();
+  const counted = new ReadableStream({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.close();
+        // Compiling the runtime takes seconds after its last byte: say so.
+        if (stage === "runtime" && url.endsWith("pyodide.asm.wasm")) enter("compile");
+        else report(true);
+        return;
+      }
+      received += value.byteLength;
+      report();
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
+};
+
+// Pyodide only logs a failed instantiation of its wasm file and then waits
+// forever: turn the failure into a message (a corrupt file, a wrong type).
+for (const name of /** @type {const} */ (["instantiateStreaming", "instantiate"])) {
+  const original = /** @type {any} */ (WebAssembly[name]).bind(WebAssembly);
+  /** @type {any} */ (WebAssembly)[name] = async (/** @type {any[]} */ ...args) => {
+    try {
+      return await original(...args);
+    } catch (err) {
+      if (booting) {
+        failed(
+          "The Python runtime could not be started: its file pyodide.asm.wasm is damaged or is not " +
+            `served as WebAssembly (${err instanceof Error ? err.message : err}). Reload the page; if ` +
+            "this stays, tell the site's authors.",
+        );
+      }
+      throw err;
+    }
+  };
 }
 
 /**
- * Fetch a URL as bytes, reporting progress; reject on any HTTP error so a
- * missing file says its name instead of hanging.
+ * Fetch a URL as bytes; reject on any HTTP error so a missing file says its
+ * name instead of hanging.
  * @param {string} url
  * @param {string} what
  */
@@ -43,8 +126,7 @@ async function fetchBytes(url, what) {
 
 /** @param {BootMessage} msg */
 async function boot(msg) {
-  const started = performance.now();
-  report({ stage: "runtime", detail: "Downloading the Python runtime" });
+  enter("runtime");
   const manifestResponse = await fetch(msg.manifest, { cache: "no-cache" });
   if (!manifestResponse.ok) throw new Error(`the app manifest ${msg.manifest} answered ${manifestResponse.status}`);
   /** @type {Manifest} */
@@ -59,17 +141,29 @@ async function boot(msg) {
     if (!r.ok) throw new Error(`the app's lock file answered ${r.status}`);
     return r.json();
   });
+  // Nobody awaits these until the runtime is up: keep their failure for then.
+  bundleBytes.catch(() => {});
+  bridgeSource.catch(() => {});
 
   const { loadPyodide } = await import(new URL("pyodide.mjs", msg.runtime).href);
   pyodide = await loadPyodide({
     indexURL: msg.runtime,
     lockFileContents: lock,
     packageBaseUrl: new URL(manifest.wheels, base).href,
-    packages: manifest.packages,
     stdout: (/** @type {string} */ line) => console.log(`[${manifest.name}] ${line}`),
     stderr: (/** @type {string} */ line) => console.warn(`[${manifest.name}] ${line}`),
   });
-  report({ stage: "app", detail: "Starting the app" });
+  if (manifest.packages.length) {
+    enter("packages");
+    /** @type {string[]} */
+    const problems = [];
+    await pyodide.loadPackage(manifest.packages, {
+      messageCallback: () => report(),
+      errorCallback: (/** @type {string} */ text) => problems.push(text),
+    });
+    if (problems.length) throw new Error(`the app's packages could not be installed: ${problems.join("; ")}`);
+  }
+  enter("app");
   const appDir = `/home/pyodide/live_asgi_apps/${manifest.name}`;
   pyodide.FS.mkdirTree(appDir);
   pyodide.unpackArchive(await bundleBytes, "zip", { extractDir: appDir });
@@ -87,13 +181,30 @@ async def _live_asgi_start(target, debug):
 
 _live_asgi_start
 `);
-  bridge = await run(manifest.target, manifest.debug);
-  run.destroy();
-  report({
-    stage: "ready",
-    detail: `Ready in ${Math.round(performance.now() - started)} ms`,
-    memory: pyodide._module.HEAP8.buffer.byteLength,
-  });
+  try {
+    bridge = await run(manifest.target, manifest.debug);
+  } catch (err) {
+    // The app's own failure (import, lifespan): its traceback is what helps.
+    if (err && /** @type {any} */ (err).type) {
+      const tb = String(/** @type {any} */ (err).message);
+      throw Object.assign(new Error(`The app could not start: ${lastLine(tb)}`), { traceback: tb });
+    }
+    throw err;
+  } finally {
+    run.destroy();
+  }
+  booting = false;
+  scope.postMessage({ type: "ready", memory: pyodide._module.HEAP8.buffer.byteLength });
+}
+
+/**
+ * Tell the page when Pyodide itself died: no request can be served any more.
+ * @param {unknown} err
+ */
+function checkFatal(err) {
+  if (err && /** @type {any} */ (err).pyodide_fatal_error) {
+    scope.postMessage({ type: "crashed", message: String(/** @type {any} */ (err).message || err) });
+  }
 }
 
 /**
@@ -129,6 +240,7 @@ async function serve(port, msg) {
     await bridge.handle_js(msg, emit);
   } catch (err) {
     port.postMessage({ type: "error", id: msg.id, message: String(err) });
+    checkFatal(err);
   }
 }
 
@@ -150,7 +262,9 @@ scope.onmessage = (event) => {
   if (msg.type === "boot" && !ready) {
     ready = boot(msg);
     ready.catch((err) => {
-      scope.postMessage({ type: "failed", message: String(err && err.message ? err.message : err) });
+      booting = false;
+      checkFatal(err);
+      failed(String(err && err.message ? err.message : err), err && err.traceback);
     });
   } else if (msg.type === "port" && event.ports[0]) {
     attach(event.ports[0]);

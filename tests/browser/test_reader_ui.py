@@ -1,0 +1,369 @@
+"""What the reader sees: lazy start, errors in words, the toolbar, app URLs opened directly.
+
+The test project (``projects/ui``) embeds a plain ASGI app with no packages, so
+each start costs only the runtime; failures are provoked for real (an app that
+raises on import, a runtime file removed or damaged, service workers blocked,
+an uncaught error in the app's worker, an app that never answers).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import APP_STARTUP_MS, app_frame, wait_frame_text
+
+pytestmark = pytest.mark.browser
+
+PROJECT = Path(__file__).parent / "projects" / "ui"
+#: Requests that mean an app is starting: the runtime, wheels, the app's files.
+STARTING = re.compile(r"/_live_asgi/(pyodide/|wheels/|apps/)")
+
+
+@pytest.fixture(scope="module")
+def ui_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ui-site")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", str(PROJECT), str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def ui_url(ui_site: Path, serve: Any) -> str:
+    return serve(ui_site)
+
+
+def site_copy(ui_site: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "site"
+    shutil.copytree(ui_site, copy)
+    return copy
+
+
+class Requests:
+    """Every URL the browser context asks for (pages and their workers)."""
+
+    def __init__(self, context: Any) -> None:
+        self.urls: list[str] = []
+        context.on("request", lambda request: self.urls.append(request.url))
+
+    def starting(self) -> list[str]:
+        return [u for u in self.urls if STARTING.search(u)]
+
+
+def wait_state(page: Any, states: tuple[str, ...], index: int = 0, timeout: float = APP_STARTUP_MS) -> str:
+    """Wait until the ``index``-th embed is in one of ``states``; return its text."""
+    embed = page.locator(".live-asgi").nth(index)
+    try:
+        page.wait_for_function(
+            "([i, states]) => { const e = document.querySelectorAll('.live-asgi')[i];"
+            " return e && states.includes(e.dataset.state); }",
+            arg=[index, list(states)],
+            timeout=timeout,
+        )
+    except Exception as exc:
+        raise AssertionError(f"the embed never became {states}; it says {embed.inner_text()!r}") from exc
+    return str(embed.inner_text())
+
+
+def message(page: Any, index: int = 0) -> str:
+    return str(page.locator(".live-asgi .live-asgi-message").nth(index).inner_text())
+
+
+@pytest.fixture
+def blocked_context(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(service_workers="block")
+    ctx.set_default_timeout(60_000)
+    yield ctx
+    ctx.close()
+
+
+# --- start when wanted --------------------------------------------------------
+
+
+def test_an_embed_below_the_fold_downloads_nothing_until_scrolled_to(context: Any, ui_url: str) -> None:
+    requests = Requests(context)
+    page = context.new_page()
+    page.goto(ui_url + "lazy.html")
+    page.wait_for_load_state("networkidle")
+    embed = page.locator(".live-asgi")
+    assert embed.get_attribute("data-state") == "idle"
+    assert re.search(r"starts when you scroll to it \(downloads 13\.\d MB\)", message(page)), message(page)
+    assert requests.starting() == []
+
+    embed.scroll_into_view_if_needed()
+    wait_state(page, ("running",))
+    wait_frame_text(app_frame(page), "h1", "Hello from the test app")
+    # The same log sees the runtime once the app starts: the silence above was real.
+    assert any(u.endswith("pyodide.asm.wasm") for u in requests.starting())
+
+
+def test_click_to_run_says_the_size_and_downloads_nothing_until_clicked(context: Any, ui_url: str) -> None:
+    requests = Requests(context)
+    page = context.new_page()
+    page.goto(ui_url + "click.html")
+    page.wait_for_load_state("networkidle")
+    button = page.get_by_role("button", name=re.compile(r"^Run the app"))
+    assert re.fullmatch(r"Run the app \(downloads 13\.\d MB\)", button.inner_text())
+    assert requests.starting() == []
+    assert page.locator(".live-asgi iframe").is_hidden()
+
+    button.click()
+    wait_state(page, ("running",))
+    wait_frame_text(app_frame(page), "h1", "Hello from the test app")
+    assert any(u.endswith("pyodide.asm.wasm") for u in requests.starting())
+
+
+# --- errors in words, in the frame ------------------------------------------
+
+
+def test_an_app_that_fails_to_import_shows_its_traceback(context: Any, ui_url: str) -> None:
+    page = context.new_page()
+    page.goto(ui_url + "broken.html")
+    wait_state(page, ("failed",))
+    assert message(page) == "The app could not start: RuntimeError: the test app refuses to import"
+    details = page.locator(".live-asgi details")
+    assert details.locator("summary").inner_text() == "Python traceback"
+    assert details.get_attribute("open") is None  # collapsed until asked for
+    details.locator("summary").click()
+    traceback = details.locator("pre").inner_text()
+    assert "brokenapp/__init__.py" in traceback
+    assert 'raise RuntimeError("the test app refuses to import")' in traceback
+    assert page.get_by_role("button", name="Try again").is_visible()
+
+
+def test_a_missing_runtime_file_is_named_in_the_frame(
+    context: Any, ui_site: Path, tmp_path: Path, serve: Any
+) -> None:
+    site = site_copy(ui_site, tmp_path)
+    (site / "_static/_live_asgi/pyodide/pyodide.asm.wasm").unlink()
+    page = context.new_page()
+    page.goto(serve(site) + "index.html")
+    wait_state(page, ("failed",))
+    text = message(page)
+    assert "A file the app needs could not be downloaded: pyodide.asm.wasm" in text, text
+    assert "404" in text
+
+
+def test_a_damaged_runtime_file_ends_in_a_message_not_a_spinner(
+    context: Any, ui_site: Path, tmp_path: Path, serve: Any
+) -> None:
+    site = site_copy(ui_site, tmp_path)
+    (site / "_static/_live_asgi/pyodide/pyodide.asm.wasm").write_bytes(b"this is not WebAssembly" * 1000)
+    page = context.new_page()
+    page.goto(serve(site) + "index.html")
+    wait_state(page, ("failed",))
+    assert "pyodide.asm.wasm is damaged" in message(page), message(page)
+    assert page.locator(".live-asgi progress").is_hidden()
+
+
+def test_blocked_service_workers_are_explained_and_nothing_is_downloaded(
+    blocked_context: Any, ui_url: str
+) -> None:
+    requests = Requests(blocked_context)
+    page = blocked_context.new_page()
+    page.goto(ui_url + "index.html")
+    wait_state(page, ("failed",))
+    text = message(page)
+    assert "service worker" in text and "private" in text, text
+    assert requests.starting() == []
+
+
+def test_a_runtime_crash_offers_a_restart_that_works(context: Any, ui_url: str) -> None:
+    page = context.new_page()
+    page.goto(ui_url + "index.html")
+    wait_state(page, ("running",))
+    frame = app_frame(page)
+    wait_frame_text(frame, "h1", "Hello")
+    frame.goto(frame.url.rstrip("/") + "/crash")
+    wait_state(page, ("crashed",))
+    text = message(page)
+    assert "runtime crashed" in text and "simulated runtime crash" in text, text
+    assert page.locator(".live-asgi iframe").is_hidden()
+    page.locator(".live-asgi-status").get_by_role("button", name="Restart the app").click()
+    wait_state(page, ("running",))
+    # The restarted instance opens at the first page, not the one that crashed it.
+    wait_frame_text(app_frame(page), "h1", "Hello from the test app")
+
+
+def test_a_request_that_takes_too_long_gets_a_504_page(
+    context: Any, ui_site: Path, tmp_path: Path, serve: Any
+) -> None:
+    site = site_copy(ui_site, tmp_path)
+    sw = site / "app/live-asgi-sw.js"
+    source = sw.read_text()
+    assert "const REQUEST_TIMEOUT_MS = 60_000;" in source
+    sw.write_text(source.replace("const REQUEST_TIMEOUT_MS = 60_000;", "const REQUEST_TIMEOUT_MS = 1_500;"))
+    page = context.new_page()
+    page.goto(serve(site) + "index.html")
+    wait_state(page, ("running",))
+    frame = app_frame(page)
+    response = frame.goto(frame.url.rstrip("/") + "/slow")
+    assert response is not None and response.status == 504
+    assert frame.inner_text("h1") == "The app took too long to answer"
+    assert "did not answer GET" in frame.inner_text("body")
+
+
+# --- controls ----------------------------------------------------------------
+
+
+def test_the_toolbar_navigates_reloads_restarts_and_opens_a_full_page(context: Any, ui_url: str) -> None:
+    page = context.new_page()
+    page.goto(ui_url + "index.html")
+    wait_state(page, ("running",))
+    toolbar = page.get_by_role("toolbar", name="Live app “hello”: controls")
+    address = toolbar.get_by_role("textbox")
+    back = toolbar.get_by_role("button", name="Back")
+    forward = toolbar.get_by_role("button", name="Forward")
+    frame = app_frame(page)
+    wait_frame_text(frame, "h1", "Hello")
+    assert address.input_value() == "/"
+    assert back.is_disabled() and forward.is_disabled()
+
+    frame.click("#second")
+    wait_frame_text(frame, "h1", "Second page")
+    page.wait_for_function("document.querySelector('.live-asgi-address').value === '/second'")
+    back.click()
+    wait_frame_text(frame, "h1", "Hello")
+    page.wait_for_function("document.querySelector('.live-asgi-address').value === '/'")
+    assert page.url == ui_url + "index.html"  # the docs page stayed
+    forward.click()
+    wait_frame_text(frame, "h1", "Second page")
+
+    address.fill("count")
+    address.press("Enter")
+    wait_frame_text(frame, "#visits", "1")
+    assert address.input_value() == "/count"
+    toolbar.get_by_role("button", name="Reload the app page").click()
+    wait_frame_text(frame, "#visits", "2")
+
+    # "Open in a new tab" shows the same instance: the count goes on.
+    with context.expect_page() as popup_info:
+        toolbar.get_by_role("link", name="Open the app in a new tab").click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    assert popup.url == frame.url
+    assert popup.inner_text("#visits") == "3"
+    popup.close()
+
+    # Restart: a new worker and a new instance, where the reader was.
+    old_url = frame.url
+    toolbar.get_by_role("button", name="Restart the app (a fresh instance)").click()
+    wait_state(page, ("running",))
+    frame = app_frame(page)
+    wait_frame_text(frame, "#visits", "1")
+    assert frame.url != old_url and frame.url.endswith("/count")
+
+
+def test_an_app_url_opened_directly_boots_its_own_runtime_full_window(context: Any, ui_url: str) -> None:
+    # A reader who visited the docs has the service worker; a bookmark of an
+    # app page then opens the app alone, with its own runtime.
+    docs = context.new_page()
+    docs.goto(ui_url + "click.html")
+    docs.get_by_role("button", name=re.compile(r"^Run the app")).click()
+    wait_state(docs, ("running",))
+    docs.close()
+
+    page = context.new_page()
+    page.goto(ui_url + "app/hello/~0123456789ab/second")
+    wait_state(page, ("running",))
+    frame = app_frame(page)
+    wait_frame_text(frame, "h1", "Second page")
+    # The address bar drops the dead instance: a reload opens the same page again.
+    assert page.url == ui_url + "app/hello/second"
+    box = page.locator(".live-asgi iframe").bounding_box()
+    viewport = page.viewport_size
+    assert box["width"] == viewport["width"] and box["height"] > viewport["height"] * 0.8
+
+    page.reload()
+    wait_state(page, ("running",))
+    wait_frame_text(app_frame(page), "h1", "Second page")
+
+
+def test_an_app_url_opened_in_a_fresh_browser_starts_the_app(context: Any, ui_url: str) -> None:
+    page = context.new_page()
+    page.goto(ui_url + "app/hello/")
+    wait_state(page, ("running",))
+    wait_frame_text(app_frame(page), "h1", "Hello from the test app")
+
+
+# --- fits the docs -----------------------------------------------------------
+
+
+def test_height_auto_follows_the_app_page(context: Any, ui_url: str) -> None:
+    page = context.new_page()
+    page.goto(ui_url + "auto.html")
+    wait_state(page, ("running",))
+    frame = app_frame(page)
+    wait_frame_text(frame, "h1", "Tall page")
+    page.wait_for_function("document.querySelector('.live-asgi iframe').offsetHeight > 1500")
+    frame.click("#second")
+    wait_frame_text(frame, "h1", "Second page")
+    page.wait_for_function("document.querySelector('.live-asgi iframe').offsetHeight < 400")
+
+
+def background(page: Any) -> str:
+    return str(page.evaluate("getComputedStyle(document.querySelector('.live-asgi')).backgroundColor"))
+
+
+def test_colours_follow_the_readers_scheme_and_the_themes_switch(browser: Any, ui_url: str) -> None:
+    dark = browser.new_context(color_scheme="dark")
+    try:
+        page = dark.new_page()
+        page.goto(ui_url + "click.html")
+        assert background(page) == "rgb(27, 30, 35)"
+        # Furo's switch set to light wins over the reader's preference.
+        page.evaluate("document.body.dataset.theme = 'light'")
+        assert background(page) == "rgb(255, 255, 255)"
+    finally:
+        dark.close()
+    light = browser.new_context(color_scheme="light")
+    try:
+        page = light.new_page()
+        page.goto(ui_url + "click.html")
+        assert background(page) == "rgb(255, 255, 255)"
+        page.evaluate("document.documentElement.dataset.theme = 'dark'")  # PyData
+        assert background(page) == "rgb(27, 30, 35)"
+        page.evaluate("delete document.documentElement.dataset.theme;"
+                      " document.body.setAttribute('data-md-color-scheme', 'slate')")  # Material
+        assert background(page) == "rgb(27, 30, 35)"
+    finally:
+        light.close()
+
+
+def test_on_a_phone_the_embed_fits_and_is_reachable_by_keyboard(browser: Any, ui_url: str) -> None:
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        page = phone.new_page()
+        page.goto(ui_url + "click.html")
+        embed = page.locator(".live-asgi")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        box = embed.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+        # Every control is labelled for a screen reader.
+        assert page.locator(".live-asgi-status[role=status]").count() == 1
+        for name in ("Back", "Forward", "Reload the app page", "Restart the app (a fresh instance)"):
+            assert page.get_by_role("button", name=name).count() == 1
+        assert page.get_by_role("textbox", name=re.compile("address")).count() == 1
+        # The run button is reachable with Tab and starts the app with Enter.
+        run = page.get_by_role("button", name=re.compile(r"^Run the app"))
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            if run.evaluate("b => b === document.activeElement"):
+                break
+        else:
+            raise AssertionError("Tab never reached the Run the app button")
+        page.keyboard.press("Enter")
+        wait_state(page, ("running",))
+        assert page.locator("iframe[title='Live app “hello”']").is_visible()
+    finally:
+        phone.close()
