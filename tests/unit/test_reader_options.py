@@ -12,7 +12,7 @@ import pytest
 from live_asgi_docs.options import OptionError, Settings, parse_embed
 from live_asgi_docs.site import CDN_RUNTIME_BYTES, LiveSite
 
-APPS = Path(__file__).parent / "browser" / "projects" / "ui"
+APPS = Path(__file__).parent.parent / "browser" / "projects" / "ui"
 
 
 def test_autostart_defaults_to_visible_and_accepts_click_and_load() -> None:
