@@ -26,7 +26,7 @@ BROWSER_DIR = PACKAGE_DIR / "browser"
 #: The service worker script, relative to the site root. Its directory bounds
 #: the scopes it may be registered with: every ``app/<name>/``.
 SW_PATH = "app/live-asgi-sw.js"
-BROWSER_FILES = ("loader.js", "embed.js", "worker.js", "live-asgi.css")
+BROWSER_FILES = ("loader.js", "embed.js", "worker.js", "snapshot.js", "snapshot-worker.js", "live-asgi.css")
 
 
 def _sw_template() -> Path:

@@ -13,6 +13,8 @@
  * @typedef {{target: string, name: string, bundle: string, lock: string, packages: string[], wheels: string, debug: boolean}} Manifest
  */
 
+import { lockContents, restoreFromSnapshot, snapshotKey } from "./snapshot.js";
+
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
 /** @type {any} */
@@ -61,13 +63,22 @@ async function boot(msg) {
   });
 
   const { loadPyodide } = await import(new URL("pyodide.mjs", msg.runtime).href);
-  pyodide = await loadPyodide({
+  const output = {
+    stdout: (/** @type {string} */ line) => console.log(`[${manifest.name}] ${line}`),
+    stderr: (/** @type {string} */ line) => console.warn(`[${manifest.name}] ${line}`),
+  };
+  // A snapshot of the interpreter with the app's packages imported, kept by
+  // this browser since an earlier visit; null when absent or unusable.
+  const key = await snapshotKey({ runtime: msg.runtime, lock: manifest.lock, userAgent: navigator.userAgent });
+  const { wheels, imports } = lockContents(await lock, manifest.packages, new URL(manifest.wheels, base).href);
+  pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, wheels, loadPyodide, config: output });
+  const restored = pyodide !== null;
+  pyodide ??= await loadPyodide({
     indexURL: msg.runtime,
     lockFileContents: lock,
     packageBaseUrl: new URL(manifest.wheels, base).href,
     packages: manifest.packages,
-    stdout: (/** @type {string} */ line) => console.log(`[${manifest.name}] ${line}`),
-    stderr: (/** @type {string} */ line) => console.warn(`[${manifest.name}] ${line}`),
+    ...output,
   });
   report({ stage: "app", detail: "Starting the app" });
   const appDir = `/home/pyodide/live_asgi_apps/${manifest.name}`;
@@ -89,7 +100,13 @@ _live_asgi_start
 `);
   bridge = await run(manifest.target, manifest.debug);
   run.destroy();
-  report({ stage: "ready", detail: `Ready in ${Math.round(performance.now() - started)} ms` });
+  report({ stage: "ready", detail: `Ready in ${Math.round(performance.now() - started)} ms${restored ? " (from snapshot)" : ""}` });
+  if (!restored) {
+    // Off the critical path: the next visit starts from this snapshot.
+    const maker = new Worker(new URL("snapshot-worker.js", import.meta.url), { type: "module", name: `live-asgi snapshot ${manifest.name}` });
+    maker.onmessage = (event) => scope.postMessage({ type: "progress", stage: "snapshot", detail: `${event.data.ok ? "saved" : "failed"}: ${event.data.detail}` });
+    maker.postMessage({ key, indexURL: msg.runtime, wheels, imports });
+  }
 }
 
 /**
