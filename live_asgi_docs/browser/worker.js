@@ -73,6 +73,7 @@ async function boot(msg) {
   const { wheels, imports } = lockContents(await lock, manifest.packages, new URL(manifest.wheels, base).href);
   pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, wheels, loadPyodide, config: output });
   const restored = pyodide !== null;
+  if (restored) console.info(`live-asgi: ${manifest.name} started from a snapshot`);
   pyodide ??= await loadPyodide({
     indexURL: msg.runtime,
     lockFileContents: lock,
