@@ -26,7 +26,7 @@ BROWSER_DIR = PACKAGE_DIR / "browser"
 #: The service worker script, relative to the site root. Its directory bounds
 #: the scopes it may be registered with: every ``app/<name>/``.
 SW_PATH = "app/live-asgi-sw.js"
-BROWSER_FILES = ("loader.js", "embed.js", "worker.js", "live-asgi.css")
+BROWSER_FILES = ("loader.js", "embed.js", "worker.js", "snapshot.js", "snapshot-worker.js", "live-asgi.css")
 #: The runtime files a page downloads (the lock is passed inline, never fetched).
 FETCHED_RUNTIME_FILES = tuple(name for name in RUNTIME_FILES if name != "pyodide-lock.json")
 #: Their sizes in the pinned release, for sites that load it from the CDN

@@ -68,7 +68,8 @@ export function formatBytes(bytes) {
 
 /**
  * What the status line says during a stage of the start.
- * @param {string} stage `runtime`, `packages` or `app`
+ * @param {string} stage `runtime` (downloads, the packages' included), `compile`,
+ *   `packages` (after a snapshot start) or `app`
  * @param {number} done Bytes downloaded so far.
  * @param {number} total Bytes the build says the start downloads (0: unknown).
  * @returns {string}
@@ -77,9 +78,9 @@ export function progressText(stage, done, total) {
   const bytes = total > 0 ? `${formatBytes(Math.min(done, total))} of ${formatBytes(total)}` : formatBytes(done);
   switch (stage) {
     case "runtime":
-      return `Downloading the Python runtime: ${bytes}`;
+      return `Downloading the Python runtime and the app's packages: ${bytes}`;
     case "compile":
-      return "Starting the Python runtime…";
+      return "Starting Python and installing the app's packages…";
     case "packages":
       return `Installing the app's packages: ${bytes}`;
     case "app":

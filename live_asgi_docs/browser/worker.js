@@ -14,6 +14,11 @@
  */
 
 import { lastLine } from "./embed.js";
+import { lockContents, restoreFromSnapshot, snapshotKey } from "./snapshot.js";
+
+/** How long after a first start the snapshot for the next visit is made: the
+ * reader's first clicks should not compete with a second interpreter. */
+const SNAPSHOT_DELAY_MS = 3000;
 
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
@@ -146,20 +151,33 @@ async function boot(msg) {
   bridgeSource.catch(() => {});
 
   const { loadPyodide } = await import(new URL("pyodide.mjs", msg.runtime).href);
-  pyodide = await loadPyodide({
-    indexURL: msg.runtime,
-    lockFileContents: lock,
-    packageBaseUrl: new URL(manifest.wheels, base).href,
+  const output = {
     stdout: (/** @type {string} */ line) => console.log(`[${manifest.name}] ${line}`),
     stderr: (/** @type {string} */ line) => console.warn(`[${manifest.name}] ${line}`),
-  });
-  if (manifest.packages.length) {
-    enter("packages");
+  };
+  const wheelsBase = new URL(manifest.wheels, base).href;
+  // A snapshot of the interpreter with the app's packages imported, kept by
+  // this browser since an earlier visit; null when absent or unusable.
+  const key = await snapshotKey({ runtime: msg.runtime, lock: manifest.lock, userAgent: navigator.userAgent });
+  const { wheels, imports } = lockContents(await lock, manifest.packages, wheelsBase);
+  pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, wheels, loadPyodide, config: output });
+  const restored = pyodide !== null;
+  if (restored) {
+    console.info(`live-asgi: ${manifest.name} started from a snapshot`);
+  } else {
+    // The wheels download while the runtime boots (Pyodide's `packages`).
     /** @type {string[]} */
     const problems = [];
-    await pyodide.loadPackage(manifest.packages, {
-      messageCallback: () => report(),
-      errorCallback: (/** @type {string} */ text) => problems.push(text),
+    pyodide = await loadPyodide({
+      indexURL: msg.runtime,
+      lockFileContents: lock,
+      packageBaseUrl: wheelsBase,
+      packages: manifest.packages,
+      ...output,
+      stderr: (/** @type {string} */ line) => {
+        if (/^(Failed|Error|Unable)/i.test(line)) problems.push(line);
+        output.stderr(line);
+      },
     });
     if (problems.length) throw new Error(`the app's packages could not be installed: ${problems.join("; ")}`);
   }
@@ -194,7 +212,22 @@ _live_asgi_start
     run.destroy();
   }
   booting = false;
-  scope.postMessage({ type: "ready", memory: pyodide._module.HEAP8.buffer.byteLength });
+  scope.postMessage({ type: "ready", memory: pyodide._module.HEAP8.buffer.byteLength, restored });
+  if (!restored && typeof caches !== "undefined") {
+    // Off the critical path: the next visit starts from this snapshot.
+    setTimeout(() => {
+      const maker = new Worker(new URL("snapshot-worker.js", import.meta.url), {
+        type: "module",
+        name: `live-asgi snapshot ${manifest.name}`,
+      });
+      maker.onmessage = (event) => {
+        const { ok, detail } = event.data;
+        console.info(`live-asgi: ${manifest.name}: snapshot for the next visit ${ok ? "saved" : "not made"}: ${detail}`);
+        scope.postMessage({ type: "snapshot", ok });
+      };
+      maker.postMessage({ key, indexURL: msg.runtime, wheels, imports });
+    }, SNAPSHOT_DELAY_MS);
+  }
 }
 
 /**

@@ -18,11 +18,11 @@ test("formatBytes rounds like a download dialog", () => {
 });
 
 test("progressText names the stage and counts bytes against the build's total", () => {
-  assert.equal(progressText("runtime", 2_600_000, 13_400_000), "Downloading the Python runtime: 2.6 MB of 13.4 MB");
+  assert.equal(progressText("runtime", 2_600_000, 13_400_000), "Downloading the Python runtime and the app's packages: 2.6 MB of 13.4 MB");
   // Never more done than the total, even when a response is larger than foreseen.
   assert.equal(progressText("packages", 20_000_000, 13_400_000), "Installing the app's packages: 13.4 MB of 13.4 MB");
-  assert.equal(progressText("runtime", 1_500, 0), "Downloading the Python runtime: 2 kB");
-  assert.equal(progressText("compile", 0, 0), "Starting the Python runtime…");
+  assert.equal(progressText("runtime", 1_500, 0), "Downloading the Python runtime and the app's packages: 2 kB");
+  assert.equal(progressText("compile", 0, 0), "Starting Python and installing the app's packages…");
   assert.equal(progressText("app", 0, 0), "Starting the app…");
 });
 

@@ -1,0 +1,316 @@
+// @ts-check
+/**
+ * Memory snapshots of an app worker's interpreter, kept in the reader's browser.
+ *
+ * First visit: the app starts the normal way; once it is ready, a background
+ * worker (`snapshot-worker.js`) loads a second interpreter with
+ * `_makeSnapshot`, unpacks the app's wheels, imports every package of the
+ * lock and the bridge's standard-library modules (the slow part: compiling
+ * FastAPI, pydantic, ...), and saves the wasm memory to Cache Storage. The
+ * app itself is NOT in the snapshot: it is imported fresh on every start, so
+ * its import-time side effects (files, state) happen as usual.
+ *
+ * Later visits: the memory is restored (`_loadSnapshot`), the wheels' files
+ * are unpacked again (the snapshot holds memory, not the virtual file system,
+ * which lazy imports and tracebacks read), and compiled extensions
+ * (pydantic_core's `.so`) are re-attached at the very memory and table
+ * addresses they had, which Pyodide does not do by itself.
+ *
+ * A snapshot is only ever used when its key (runtime, lock, browser)
+ * matches, its digest checks out and every address lands where recorded;
+ * anything else discards it and the caller takes the normal path.
+ */
+
+/** Bumped whenever the record or the restore procedure changes. */
+export const SNAPSHOT_FORMAT = 1;
+/** The Cache Storage cache that holds the snapshots. */
+export const SNAPSHOT_CACHE = "live-asgi-snapshots";
+const SITE_PACKAGES = "/lib/python3.14/site-packages";
+/** Pyodide's snapshot header: magic number, then the offset of the memory image. */
+const PYODIDE_SNAPSHOT_MAGIC = 1886286592;
+/** The standard-library modules the bridge imports, worth having compiled. */
+export const BRIDGE_IMPORTS = ["asyncio", "email.message", "http.cookiejar", "importlib", "traceback", "urllib.request", "dataclasses", "typing"];
+
+/**
+ * @typedef {{name: string, handle: number, global: boolean, memoryBase: number, ptr: number, tableBase: number}} Dynlib
+ *   A compiled extension loaded in the interpreter: its dlopen handle, where its
+ *   data lives (`memoryBase`, and `ptr`, the allocation holding it) and its first table slot.
+ * @typedef {{format: number, key: string, sha256: string, size: number, dynlibs: Dynlib[], tableLength: number, imported: string[]}} SnapshotRecord
+ * @typedef {{runtime: string, lock: string, userAgent: string}} SnapshotIdentity
+ *   What a snapshot depends on: the runtime's URL, the lock's file name (content
+ *   hashed) and the browser (its Pyodide bootstrap decides the function table's layout).
+ * @typedef {{packages: Record<string, {file_name: string, imports?: string[]}>}} Lock
+ */
+
+/**
+ * The cache key of a snapshot: a hash of everything its memory depends on.
+ * @param {SnapshotIdentity} identity
+ * @returns {Promise<string>}
+ */
+export async function snapshotKey(identity) {
+  const canonical = JSON.stringify([SNAPSHOT_FORMAT, identity.runtime, identity.lock, identity.userAgent]);
+  return `${SNAPSHOT_FORMAT}-${await sha256(new TextEncoder().encode(canonical))}`;
+}
+
+/**
+ * Hex SHA-256 of some bytes.
+ * @param {Uint8Array} bytes
+ * @returns {Promise<string>}
+ */
+export async function sha256(bytes) {
+  const digest = await crypto.subtle.digest("SHA-256", /** @type {Uint8Array<ArrayBuffer>} */ (bytes));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The wheels to unpack and the modules to import, from the app's lock.
+ * @param {Lock} lock
+ * @param {string[]} packages names of the lock's packages the app installs
+ * @param {string} wheelsBase URL of the folder the lock's file names are relative to
+ * @returns {{wheels: string[], imports: string[]}}
+ */
+export function lockContents(lock, packages, wheelsBase) {
+  const wheels = [];
+  const imports = [];
+  for (const name of packages) {
+    const entry = lock.packages[name];
+    if (!entry) throw new Error(`the lock has no package ${name}`);
+    wheels.push(new URL(entry.file_name, wheelsBase).href);
+    imports.push(...(entry.imports ?? []));
+  }
+  return { wheels, imports };
+}
+
+/**
+ * Check a stored record against the expected key and the bytes it describes;
+ * returns the reason it must not be used, or `null` when it may be.
+ * @param {unknown} record
+ * @param {string} key
+ * @param {Uint8Array} bytes
+ * @returns {Promise<string | null>}
+ */
+export async function rejectReason(record, key, bytes) {
+  const r = /** @type {Partial<SnapshotRecord> | null} */ (record);
+  if (!r || typeof r !== "object") return "no record";
+  if (r.format !== SNAPSHOT_FORMAT) return `format ${r.format}, expected ${SNAPSHOT_FORMAT}`;
+  if (r.key !== key) return "made for another runtime, lock or browser";
+  if (!Array.isArray(r.dynlibs) || typeof r.tableLength !== "number") return "incomplete record";
+  if (bytes.byteLength !== r.size) return `truncated: ${bytes.byteLength} bytes, expected ${r.size}`;
+  if (bytes.byteLength < 64 || new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0] !== PYODIDE_SNAPSHOT_MAGIC) {
+    return "not a Pyodide memory snapshot";
+  }
+  if ((await sha256(bytes)) !== r.sha256) return "corrupt: digest differs";
+  return null;
+}
+
+/**
+ * The compiled extensions loaded in an interpreter, in load order.
+ * @param {any} Module the Emscripten module (`pyodide._module`)
+ * @returns {{dynlibs: Dynlib[], tableLength: number}}
+ */
+export function dynlibState(Module) {
+  /** @type {Dynlib[]} */
+  const dynlibs = [];
+  for (const [h, dso] of Object.entries(Module.LDSO.loadedLibsByHandle)) {
+    const handle = Number(h);
+    if (!handle) continue; // the main module
+    // Emscripten's dlopen handle: memoryBase at +12, tableBase at +20.
+    const memoryBase = Module.HEAPU32[(handle + 12) >>> 2];
+    // The data was calloc'ed then aligned up: the zeroed gap ends at
+    // memoryBase, and the allocation starts right after malloc's header word.
+    let ptr = memoryBase;
+    while (ptr > 0 && Module.HEAPU32[(ptr - 4) >>> 2] === 0 && memoryBase - ptr < 65536) ptr -= 4;
+    dynlibs.push({ name: dso.name, handle, global: !!dso.global, memoryBase, ptr, tableBase: Module.HEAPU32[(handle + 20) >>> 2] });
+  }
+  dynlibs.sort((a, b) => a.tableBase - b.tableBase);
+  return { dynlibs, tableLength: Module.wasmTable.length };
+}
+
+/**
+ * Load the compiled extensions again at the addresses the snapshot's memory
+ * expects, then put back the memory exactly as it was (loading writes the
+ * libraries' initial data over their live state).
+ * @param {any} Module
+ * @param {{dynlibs: Dynlib[], tableLength: number}} state
+ */
+export function reattachDynlibs(Module, state) {
+  const saved = Module.HEAPU8.slice();
+  for (const lib of state.dynlibs) {
+    if (Module.wasmTable.length > lib.tableBase) {
+      throw new Error(`${lib.name}: the function table already has ${Module.wasmTable.length} entries, the library needs slot ${lib.tableBase}`);
+    }
+    Module.wasmTable.grow(lib.tableBase - Module.wasmTable.length);
+    // Hand the library's block back to malloc so that the loader's calloc
+    // gets the same block; checked below, never assumed.
+    Module._free(lib.ptr);
+    Module.loadDynamicLibrary(lib.name, { global: lib.global, nodelete: true, loadAsync: false }, lib.global ? undefined : {}, lib.handle);
+    const memoryBase = Module.HEAPU32[(lib.handle + 12) >>> 2];
+    const tableBase = Module.HEAPU32[(lib.handle + 20) >>> 2];
+    if (memoryBase !== lib.memoryBase || tableBase !== lib.tableBase) {
+      throw new Error(`${lib.name} landed at memory ${memoryBase}/table ${tableBase}, expected ${lib.memoryBase}/${lib.tableBase}`);
+    }
+  }
+  if (Module.wasmTable.length !== state.tableLength) {
+    throw new Error(`the function table has ${Module.wasmTable.length} entries, the snapshot ${state.tableLength}`);
+  }
+  Module.HEAPU8.set(saved);
+}
+
+/**
+ * Unpack wheels as plain archives: their files only, without Pyodide's
+ * package loading (which would load compiled extensions at new addresses
+ * and leave JavaScript references a snapshot cannot hold).
+ * @param {any} pyodide
+ * @param {Promise<Uint8Array>[]} wheels
+ */
+export async function unpackWheels(pyodide, wheels) {
+  for (const bytes of await Promise.all(wheels)) {
+    pyodide.unpackArchive(bytes, "zip", { extractDir: SITE_PACKAGES });
+  }
+}
+
+/**
+ * Import the given modules (failures are skipped: a package may hold a module
+ * that needs something absent, which the app then never imports either).
+ * @param {any} pyodide
+ * @param {string[]} modules
+ * @returns {string[]} the modules imported
+ */
+export function importModules(pyodide, modules) {
+  const done = [];
+  for (const name of modules) {
+    try {
+      pyodide.pyimport(name).destroy();
+      done.push(name);
+    } catch {
+      // not importable here: leave it to the app
+    }
+  }
+  return done;
+}
+
+/**
+ * Make and store the snapshot for a key, in a fresh interpreter (run it in a
+ * background worker: it takes as long as a start).
+ * @param {{key: string, indexURL: string, wheels: string[], imports: string[], loadPyodide: Function}} options
+ * @returns {Promise<SnapshotRecord>}
+ */
+export async function makeSnapshot({ key, indexURL, wheels, imports, loadPyodide }) {
+  const wheelBytes = wheels.map(fetchBytes);
+  wheelBytes.forEach((p) => p.catch(() => {}));
+  const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
+  await unpackWheels(pyodide, wheelBytes);
+  const imported = importModules(pyodide, [...imports, ...BRIDGE_IMPORTS]);
+  return saveSnapshot(pyodide, key, imported);
+}
+
+/**
+ * Snapshot an interpreter loaded with `_makeSnapshot: true` whose wheels are
+ * unpacked and whose dependencies are imported, and store it.
+ * @param {any} pyodide
+ * @param {string} key
+ * @param {string[]} imported
+ * @returns {Promise<SnapshotRecord>}
+ */
+export async function saveSnapshot(pyodide, key, imported) {
+  const state = dynlibState(pyodide._module);
+  const bytes = pyodide.makeMemorySnapshot();
+  /** @type {SnapshotRecord} */
+  const record = { format: SNAPSHOT_FORMAT, key, sha256: await sha256(bytes), size: bytes.byteLength, imported, ...state };
+  const cache = await caches.open(SNAPSHOT_CACHE);
+  await cache.put(recordUrl(key), new Response(JSON.stringify(record), { headers: { "content-type": "application/json" } }));
+  await cache.put(memoryUrl(key), new Response(bytes));
+  return record;
+}
+
+/**
+ * Read a stored snapshot for this key, or `null`; a mismatching or corrupt
+ * one is deleted.
+ * @param {string} key
+ * @returns {Promise<{record: SnapshotRecord, bytes: Uint8Array} | null>}
+ */
+export async function readSnapshot(key) {
+  if (typeof caches === "undefined") return null;
+  const cache = await caches.open(SNAPSHOT_CACHE);
+  const [recordResponse, memoryResponse] = await Promise.all([cache.match(recordUrl(key)), cache.match(memoryUrl(key))]);
+  if (!recordResponse || !memoryResponse) return null;
+  try {
+    const record = await recordResponse.json();
+    const bytes = new Uint8Array(await memoryResponse.arrayBuffer());
+    const reason = await rejectReason(record, key, bytes);
+    if (reason) throw new Error(reason);
+    return { record, bytes };
+  } catch (err) {
+    console.warn(`live-asgi: discarding the stored snapshot: ${err}`);
+    await discardSnapshot(key);
+    return null;
+  }
+}
+
+/** @param {string} key */
+export async function discardSnapshot(key) {
+  if (typeof caches === "undefined") return;
+  const cache = await caches.open(SNAPSHOT_CACHE);
+  await Promise.all([cache.delete(recordUrl(key)), cache.delete(memoryUrl(key))]);
+}
+
+/**
+ * Start Pyodide from a stored snapshot: restore the memory, unpack the
+ * wheels, re-attach compiled extensions. Returns `null` (after discarding the
+ * snapshot) when there is none or it cannot be used; the caller then starts
+ * the normal way with a new interpreter.
+ * @param {{key: string, indexURL: string, wheels: string[], loadPyodide: Function, config?: object}} options
+ *   `wheels`: the wheels' URLs; `config`: more options for `loadPyodide` (stdout, stderr).
+ * @returns {Promise<any>} the interpreter, or `null`
+ */
+export async function restoreFromSnapshot({ key, indexURL, wheels, loadPyodide, config = {} }) {
+  const stored = await readSnapshot(key);
+  if (!stored) return null;
+  const wheelBytes = wheels.map(fetchBytes);
+  wheelBytes.forEach((p) => p.catch(() => {})); // awaited below; no unhandled rejection meanwhile
+  try {
+    const { default: createModule } = await import(new URL("pyodide.asm.mjs", indexURL).href);
+    // Pyodide sizes the memory from the snapshot, but the wasm declares its
+    // own initial size: grow it before the image is copied in.
+    const imageOffset = new Uint32Array(stored.bytes.buffer, stored.bytes.byteOffset, 2)[1];
+    const memoryBytes = stored.bytes.byteLength - imageOffset;
+    const pyodide = await loadPyodide({
+      ...config,
+      indexURL,
+      _loadSnapshot: stored.bytes,
+      createPyodideModule: (/** @type {any} */ settings) => {
+        settings.preRun.push((/** @type {any} */ Module) => {
+          if (Module.HEAP8.length < memoryBytes) Module.growMemory(memoryBytes);
+        });
+        return createModule(settings);
+      },
+    });
+    await unpackWheels(pyodide, wheelBytes);
+    reattachDynlibs(pyodide._module, stored.record);
+    return pyodide;
+  } catch (err) {
+    console.warn(`live-asgi: the stored snapshot could not be restored, starting normally: ${err}`);
+    await discardSnapshot(key);
+    return null;
+  }
+}
+
+/**
+ * @param {string} url
+ * @returns {Promise<Uint8Array>}
+ */
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** @param {string} key */
+function recordUrl(key) {
+  return `/live-asgi-snapshot/${key}.json`;
+}
+
+/** @param {string} key */
+function memoryUrl(key) {
+  return `/live-asgi-snapshot/${key}.bin`;
+}

@@ -1,0 +1,81 @@
+"""Memory snapshots in headless Chromium: made after a first visit, used by the next, discarded when corrupt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import app_frame, open_embed, wait_frame_text
+
+pytestmark = pytest.mark.browser
+
+SNAPSHOT_SAVED_MS = 180_000
+STORED = """async () => {
+  const cache = await caches.open('live-asgi-snapshots');
+  return (await cache.keys()).map((r) => new URL(r.url).pathname).sort();
+}"""
+CORRUPT = """async () => {
+  const cache = await caches.open('live-asgi-snapshots');
+  for (const request of await cache.keys()) {
+    if (!request.url.endsWith('.bin')) continue;
+    const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
+    bytes[bytes.length >> 1] ^= 0xff;
+    await cache.put(request, new Response(bytes));
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def site_url(sample_sphinx_site: Path, serve: Any) -> str:
+    return serve(sample_sphinx_site)
+
+
+def visit(context: Any, url: str) -> tuple[Any, list[str]]:
+    """Open the page, wait for the app, check it answers, return the page and its console."""
+    messages: list[str] = []
+    context.on("console", lambda msg: messages.append(msg.text))
+    page = open_embed(context, url)
+    frame = app_frame(page)
+    frame.click("#items-link")
+    wait_frame_text(frame, "h1", "Items")
+    assert "Read the docs" in frame.inner_text("#items")
+    return page, messages
+
+
+def wait_for_snapshot(page: Any) -> list[str]:
+    """Wait until the background worker has stored the snapshot (record + memory)."""
+    for _ in range(SNAPSHOT_SAVED_MS // 1000):
+        keys: list[str] = page.evaluate(STORED)
+        if len(keys) == 2:
+            return keys
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"no snapshot stored after {SNAPSHOT_SAVED_MS} ms: {keys}")
+
+
+def test_second_visit_starts_from_the_snapshot_and_the_app_works(context: Any, site_url: str) -> None:
+    page, first = visit(context, site_url + "index.html")
+    assert not any("started from a snapshot" in m for m in first)
+    keys = wait_for_snapshot(page)
+    assert [k.rsplit(".", 1)[1] for k in keys] == ["bin", "json"]
+    page.close()
+
+    page, second = visit(context, site_url + "index.html")
+    assert any("todo started from a snapshot" in m for m in second), second
+    # pydantic_core (a compiled extension) validates the form: the restored app really works.
+    frame = app_frame(page)
+    frame.fill("input[name=title]", "Restored")
+    frame.click("form button")
+    wait_frame_text(frame, "#items", "Restored")
+
+
+def test_a_corrupt_snapshot_is_discarded_and_the_app_starts_normally(context: Any, site_url: str) -> None:
+    page, _ = visit(context, site_url + "index.html")
+    wait_for_snapshot(page)
+    page.evaluate(CORRUPT)
+    page.close()
+
+    page, messages = visit(context, site_url + "index.html")
+    assert not any("started from a snapshot" in m for m in messages), messages
+    assert any("discarding the stored snapshot: Error: corrupt" in m for m in messages), messages

@@ -1,0 +1,59 @@
+// Unit tests of the snapshot module's pure parts: node --test tests/js/
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { lockContents, rejectReason, sha256, snapshotKey, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
+
+const identity = { runtime: "https://h/_static/_live_asgi/pyodide/", lock: "lock-abc.json", userAgent: "Chromium/140" };
+
+test("the key is stable and changes with the runtime, the lock and the browser", async () => {
+  const key = await snapshotKey(identity);
+  assert.equal(key, await snapshotKey({ ...identity }));
+  assert.match(key, new RegExp(`^${SNAPSHOT_FORMAT}-[0-9a-f]{64}$`));
+  for (const field of ["runtime", "lock", "userAgent"]) {
+    assert.notEqual(await snapshotKey({ ...identity, [field]: identity[field] + "x" }), key, field);
+  }
+});
+
+test("lockContents gives the wheels' URLs and the import names, and names a missing package", () => {
+  const lock = { packages: { fastapi: { file_name: "fastapi-1.whl", imports: ["fastapi"] }, "python-multipart": { file_name: "pm.whl", imports: ["multipart", "python_multipart"] }, bare: { file_name: "b.whl" } } };
+  assert.deepEqual(lockContents(lock, ["fastapi", "python-multipart", "bare"], "https://h/w/"), {
+    wheels: ["https://h/w/fastapi-1.whl", "https://h/w/pm.whl", "https://h/w/b.whl"],
+    imports: ["fastapi", "multipart", "python_multipart"],
+  });
+  assert.throws(() => lockContents(lock, ["nope"], "https://h/w/"), /no package nope/);
+});
+
+/** A fake memory image with Pyodide's snapshot magic number. */
+function image(size = 4096) {
+  const bytes = new Uint8Array(size);
+  new Uint32Array(bytes.buffer)[0] = 1886286592;
+  for (let i = 64; i < size; i++) bytes[i] = i % 251;
+  return bytes;
+}
+
+async function goodRecord(key, bytes) {
+  return { format: SNAPSHOT_FORMAT, key, sha256: await sha256(bytes), size: bytes.byteLength, dynlibs: [], tableLength: 10, imported: [] };
+}
+
+test("a matching, intact snapshot is accepted", async () => {
+  const key = await snapshotKey(identity);
+  const bytes = image();
+  assert.equal(await rejectReason(await goodRecord(key, bytes), key, bytes), null);
+});
+
+test("a snapshot for another key, format or size, or with flipped bytes, is rejected", async () => {
+  const key = await snapshotKey(identity);
+  const bytes = image();
+  const record = await goodRecord(key, bytes);
+  assert.match(await rejectReason(record, await snapshotKey({ ...identity, lock: "lock-new.json" }), bytes), /another runtime, lock or browser/);
+  assert.match(await rejectReason({ ...record, format: SNAPSHOT_FORMAT + 1 }, key, bytes), /format/);
+  assert.match(await rejectReason(record, key, bytes.subarray(0, 2048)), /truncated/);
+  const flipped = bytes.slice();
+  flipped[3000] ^= 1;
+  assert.match(await rejectReason(record, key, flipped), /corrupt/);
+  const notPyodide = bytes.slice();
+  notPyodide[1] ^= 0xff;
+  assert.match(await rejectReason({ ...record, sha256: await sha256(notPyodide) }, key, notPyodide), /not a Pyodide memory snapshot/);
+  assert.match(await rejectReason(null, key, bytes), /no record/);
+  assert.match(await rejectReason({ ...record, dynlibs: undefined }, key, bytes), /incomplete/);
+});
