@@ -232,9 +232,20 @@ def run(runs: int = 5, requests: int = 200, large: int = 20, out_json: Path | No
                             ".getEntriesByType('navigation')[0]?.loadEventEnd > 0"
                         )
                         figures.add(name, page.evaluate(FIRST_PAGE))
+                        timings = json.loads(page.get_attribute(".live-asgi", "data-timings") or "{}")
+                        if timings:
+                            figures.add(f"{name}: worker boot to runtime+packages ready", timings["runtime"])
+                            figures.add(f"{name}: app import and startup", timings["app"])
+                        if name == "revisit":
+                            restored = page.get_attribute(".live-asgi", "data-restored") == "true"
+                            figures.add("revisit from snapshot (1 = yes)", 1.0 if restored else 0.0)
                         if name == "cold start":
                             page.wait_for_timeout(200)
                             figures.add("cold bytes transferred", server.bytes_sent)
+                            # Let the snapshot for the next visit be made, as a reader who
+                            # stays on the page a little would.
+                            page.wait_for_event("console", lambda m: "snapshot for the next visit" in m.text,
+                                                timeout=120_000)
                     memory = page.get_attribute(".live-asgi", "data-wasm-memory")
                     if memory:
                         figures.add("worker wasm memory", float(memory))
@@ -266,7 +277,9 @@ FLOORS = {
 ORDER = [
     "floor cold", "floor warm", "static small fetch", "static 1 MiB fetch",
     "small request, Python alone", "50 concurrent, Python alone",
-    "cold start", "revisit", "small request", "1 MB response", "50 concurrent",
+    "cold start", "cold start: worker boot to runtime+packages ready", "cold start: app import and startup",
+    "revisit", "revisit: worker boot to runtime+packages ready", "revisit: app import and startup",
+    "revisit from snapshot (1 = yes)", "small request", "1 MB response", "50 concurrent",
     "stream first chunk", "stream last chunk", "cold bytes transferred", "worker wasm memory",
 ]
 
@@ -294,6 +307,8 @@ def summarize(figures: Figures) -> dict[str, Any]:
 
 
 def _fmt(name: str, value: float) -> str:
+    if "1 = yes" in name:
+        return f"{value:.0f}"
     if "bytes" in name or "memory" in name:
         return f"{value / 1e6:.2f} MB"
     return f"{value:.1f} ms" if value < 100 else f"{value / 1000:.2f} s"

@@ -306,15 +306,17 @@ async function start(embed) {
   const root = new URL(config.root, document.baseURI);
   const assets = new URL(config.assets, document.baseURI);
 
-  // The service worker first: when the browser refuses it, nothing is downloaded.
-  /** @type {ServiceWorker} */
-  let sw;
+  // The service worker first: when the browser refuses it, nothing is
+  // downloaded. Its installation then runs while the runtime boots.
+  /** @type {Promise<ServiceWorker>} */
+  let swActivated;
   try {
     const reg = await navigator.serviceWorker.register(new URL("app/live-asgi-sw.js", root).href, {
       scope: embed.scope,
       updateViaCache: "none",
     });
-    sw = await activated(reg);
+    swActivated = activated(reg);
+    swActivated.catch(() => {});
   } catch (err) {
     fail(
       embed,
@@ -362,6 +364,8 @@ async function start(embed) {
         show(embed, progressText(msg.stage, msg.done || 0, config.download));
       } else if (msg.type === "ready") {
         if (msg.memory) embed.el.dataset.wasmMemory = String(msg.memory);
+        if (msg.timings) embed.el.dataset.timings = JSON.stringify(msg.timings);
+        embed.el.dataset.restored = String(Boolean(msg.restored));
         clearTimeout(embed.watchdog);
         resolve(true);
       } else if (msg.type === "failed") {
@@ -391,6 +395,14 @@ async function start(embed) {
     });
   });
   if (!ready || embed.worker !== worker) return;
+  /** @type {ServiceWorker} */
+  let sw;
+  try {
+    sw = await swActivated;
+  } catch (err) {
+    fail(embed, `The app's service worker could not be installed: ${err instanceof Error ? err.message : err}`);
+    return;
+  }
 
   const channel = new MessageChannel();
   worker.postMessage({ type: "port" }, [channel.port1]);
