@@ -16,7 +16,7 @@ import { instanceId, appUrl, failureText } from "./embed.js";
  */
 
 /** Every app instance of this page, by instance id. */
-/** @type {Map<string, {worker: Worker, scope: string}>} */
+/** @type {Map<string, {worker: Worker, scope: string, el: HTMLElement}>} */
 const instances = new Map();
 
 // A service worker that lost its ports (the browser stopped it) asks the open
@@ -79,7 +79,7 @@ async function start(el) {
   const progress = /** @type {HTMLProgressElement} */ (el.querySelector("progress"));
   const id = instanceId();
   const worker = new Worker(new URL("worker.js", assets), { type: "module", name: `live-asgi ${config.name}` });
-  instances.set(id, { worker, scope });
+  instances.set(id, { worker, scope, el });
 
   const booted = new Promise((resolve, reject) => {
     worker.onmessage = (event) => {
@@ -131,6 +131,36 @@ async function start(el) {
   );
 }
 
-for (const el of document.querySelectorAll(".live-asgi[data-live-asgi]")) {
-  start(/** @type {HTMLElement} */ (el));
+// Pages that swap their content without a reload (Material for MkDocs'
+// instant navigation) show new embeds and drop old ones in the same document:
+// start the new ones, and stop the app of every embed that left the page.
+
+/** The embeds started so far (a re-scan must not start one twice). */
+const started = new WeakSet();
+
+/** Terminate the app workers of embeds that are no longer in the document. */
+export function stopDetached() {
+  for (const [id, instance] of instances) {
+    if (instance.el.isConnected) continue;
+    instance.worker.terminate();
+    instances.delete(id);
+  }
 }
+
+/** Stop the apps of embeds that left the document, start those not started yet. */
+export function startAll() {
+  stopDetached();
+  for (const el of document.querySelectorAll(".live-asgi[data-live-asgi]")) {
+    if (started.has(el)) continue;
+    started.add(el);
+    start(/** @type {HTMLElement} */ (el));
+  }
+}
+
+// Material exposes `document$`, which emits after every instant navigation
+// (and replays the current page to a new subscriber).
+const document$ = /** @type {{document$?: {subscribe: (f: () => void) => unknown}}} */ (
+  /** @type {unknown} */ (window)
+).document$;
+if (document$ && typeof document$.subscribe === "function") document$.subscribe(() => startAll());
+else startAll();
