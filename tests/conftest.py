@@ -106,16 +106,26 @@ def serve() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def sample_mkdocs_site(tmp_path_factory: pytest.TempPathFactory, serve: object) -> str:
+def build_sample_mkdocs() -> object:
+    """``build_sample_mkdocs(site_dir, site_url)`` builds the sample MkDocs site strictly."""
+
+    def build(site_dir: Path, site_url: str) -> None:
+        proc = mkdocs_build(SAMPLE_DOCS / "mkdocs" / "mkdocs.yml", site_dir, site_url=site_url)
+        assert proc.returncode == 0, proc.stderr
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def sample_mkdocs_site(tmp_path_factory: pytest.TempPathFactory, serve: object, build_sample_mkdocs: object) -> str:
     """The sample MkDocs site built strictly and served; returns its URL.
 
     Built with ``site_url`` set to where it is served: Material's instant
-    navigation only intercepts links to the URLs of the site's sitemap.
+    navigation only intercepts links to the URLs in the site's sitemap.
     """
     out = tmp_path_factory.mktemp("sample-mkdocs")
     url: str = serve(out)  # type: ignore[operator]
-    proc = mkdocs_build(SAMPLE_DOCS / "mkdocs" / "mkdocs.yml", out, site_url=url)
-    assert proc.returncode == 0, proc.stderr
+    build_sample_mkdocs(out, url)  # type: ignore[operator]
     return url
 
 
