@@ -92,8 +92,7 @@ def _parse_body(body: list[str]) -> tuple[dict[str, str | None], str]:
         match = OPTION_RE.match(line.strip())
         if not match:
             return options, (
-                f"the {DIRECTIVE} block takes only option lines such as ':name: todo', "
-                f"not {line.strip()!r}"
+                f"the {DIRECTIVE} block takes only option lines such as ':name: todo', not {line.strip()!r}"
             )
         options[match["key"]] = match["value"] or None
     return options, ""
@@ -162,7 +161,7 @@ class LiveAsgiBlockExtension(Extension):
         super().__init__(**kwargs)
         self.render = render
 
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API
+    def extendMarkdown(self, md: Markdown) -> None:
         """Register the preprocessor before every fenced-code one."""
         md.registerExtension(self)
         # After normalize_whitespace (30), which would strip the stash

@@ -30,6 +30,7 @@ from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.base import BaseConfigOption
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -41,7 +42,7 @@ from .markdown_block import Block, LiveAsgiBlockExtension
 from .options import EmbedOptions, OptionError, Settings, parse_embed
 from .site import LiveSite
 
-__all__ = ["ASSETS", "LiveAsgiConfig", "LiveAsgiPlugin"]
+__all__ = ["ASSETS", "LiveAsgiConfig", "LiveAsgiPlugin", "PluginOptions"]
 
 log = logging.getLogger("mkdocs.plugins.live_asgi")
 
@@ -49,32 +50,42 @@ log = logging.getLogger("mkdocs.plugins.live_asgi")
 ASSETS = "assets/_live_asgi"
 
 
-def _option(default: Any, types: tuple[type, ...]) -> c.BaseConfigOption[Any]:
+def _option(default: Any, types: tuple[type, ...]) -> BaseConfigOption[Any]:
     # One MkDocs config option per Settings field, from the types it accepts.
     if list in types:
         return c.ListOfItems(c.Type(str), default=list(default))
     kinds = tuple(t for t in types if t is not type(None))
-    option = c.Type(kinds[0] if len(kinds) == 1 else kinds, default=default)  # type: ignore[arg-type]
+    option: BaseConfigOption[Any] = c.Type(kinds[0] if len(kinds) == 1 else kinds, default=default)
     return c.Optional(option) if type(None) in types else option
 
 
-def _config_class() -> type[base.Config]:
+class PluginOptions(base.Config):  # type: ignore[no-untyped-call]  # MkDocs leaves __init_subclass__ unannotated
+    """The options of every project plugin; the settings are added below."""
+
+    #: ``false`` turns the plugin off: blocks become a one-line note, nothing is written.
+    enabled = c.Type(bool, default=True)
+
+
+def _config_class() -> type[PluginOptions]:
+    # The settings are declared once, in options.Settings; MkDocs reads a
+    # config class's options from its attributes, so make one with them.
     namespace: dict[str, Any] = {
         name: _option(default, types) for name, (default, types) in Settings.describe().items()
     }
-    namespace["enabled"] = c.Type(bool, default=True)
-    namespace["__doc__"] = "The plugin's options: the fields of Settings, and ``enabled``."
+    namespace["__doc__"] = "The plugin's options: ``enabled`` and the fields of Settings."
     namespace["__module__"] = __name__
-    return type("LiveAsgiConfig", (base.Config,), namespace)
+    return type("LiveAsgiConfig", (PluginOptions,), namespace)
 
 
-#: ``app_dirs``, ``pyodide``, ``index_url``, ``cache_dir`` (see
-#: :class:`~live_asgi_docs.options.Settings`) and ``enabled``.
+#: ``enabled``, and ``app_dirs``, ``pyodide``, ``index_url``, ``cache_dir``
+#: (see :class:`~live_asgi_docs.options.Settings`).
 LiveAsgiConfig = _config_class()
 
 
-class LiveAsgiPlugin(BasePlugin[LiveAsgiConfig]):  # type: ignore[valid-type,misc]
+class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call]  # as above
     """Embed live ASGI apps in MkDocs pages (the ``live-asgi`` plugin)."""
+
+    config_class = LiveAsgiConfig
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,12 +111,13 @@ class LiveAsgiPlugin(BasePlugin[LiveAsgiConfig]):  # type: ignore[valid-type,mis
         self._reset()
         if config.config_file_path:
             self.config_dir = Path(config.config_file_path).resolve().parent
-        if self.config["enabled"]:
+        if self.config.enabled:
             try:
                 self.site = LiveSite(self._settings(), self.config_dir, ASSETS)
             except OptionError as exc:
                 raise PluginError(f"live-asgi: mkdocs.yml: plugins: live-asgi: {exc}") from None
         if not any(isinstance(e, LiveAsgiBlockExtension) for e in config.markdown_extensions):
+            # MkDocs passes extension objects to Python-Markdown as they are.
             config.markdown_extensions.append(LiveAsgiBlockExtension(self._render))  # type: ignore[arg-type]
         return config
 
@@ -126,7 +138,8 @@ class LiveAsgiPlugin(BasePlugin[LiveAsgiConfig]):  # type: ignore[valid-type,mis
             source = page.file.content_string
         except (OSError, TypeError, ValueError):  # a file with no source to read
             source = ""
-        self.line_offset = source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
+        cut = source[: len(source) - len(markdown)] if source.endswith(markdown) else ""
+        self.line_offset = cut.count("\n")
         return markdown
 
     def _where(self, block: Block) -> str:
@@ -146,11 +159,9 @@ class LiveAsgiPlugin(BasePlugin[LiveAsgiConfig]):  # type: ignore[valid-type,mis
             return self._fail(where, block.error)
         if self.site is None:
             name = block.options.get("name") or block.target
-            return (
-                '<p class="live-asgi-disabled"><em>'
-                + html.escape(f"[Live app “{name}” ({block.target}): not built, the live-asgi plugin is disabled.]")
-                + "</em></p>"
-            )
+            note = f"[Live app “{name}” ({block.target}): not built, the live-asgi plugin is disabled.]"
+            return f'<p class="live-asgi-disabled"><em>{html.escape(note)}</em></p>'
+
         raw = {k: ("true" if v is None and k == "debug" else v) for k, v in block.options.items()}
         try:
             options = parse_embed(block.target, raw)
@@ -177,9 +188,9 @@ class LiveAsgiPlugin(BasePlugin[LiveAsgiConfig]):  # type: ignore[valid-type,mis
         # plain build shows the problem in place of the app.
         log.warning("live-asgi: %s: %s", where, message)
         return (
-            '<div class="admonition failure live-asgi-error"><p class="admonition-title">Live app error</p><p>'
-            + html.escape(f"live-asgi: {where}: {message}")
-            + "</p></div>"
+            '<div class="admonition failure live-asgi-error">'
+            '<p class="admonition-title">Live app error</p>'
+            f"<p>{html.escape(f'live-asgi: {where}: {message}')}</p></div>"
         )
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -207,5 +218,9 @@ class LiveAsgiPlugin(BasePlugin[LiveAsgiConfig]):  # type: ignore[valid-type,mis
             log.info(
                 "live-asgi: app %r: a reader downloads %.1f MB "
                 "(runtime %.1f MB, packages %.1f MB, app %.1f kB)",
-                report.name, report.total / 1e6, report.runtime / 1e6, report.wheels / 1e6, report.app / 1e3,
+                report.name,
+                report.total / 1e6,
+                report.runtime / 1e6,
+                report.wheels / 1e6,
+                report.app / 1e3,
             )

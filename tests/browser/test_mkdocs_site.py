@@ -1,4 +1,4 @@
-"""The sample MkDocs (Material) docs in headless Chromium: what the Sphinx site does, plus instant navigation."""
+"""The sample MkDocs (Material) docs in headless Chromium, as the Sphinx site, plus instant navigation."""
 
 from __future__ import annotations
 
@@ -110,7 +110,9 @@ def test_two_tabs_are_answered_by_their_own_runtimes(context: Any, site_url: str
     wait_frame_text(frame_a, "#count", "2")
 
 
-def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(context: Any, site_url: str) -> None:
+def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(
+    context: Any, site_url: str
+) -> None:
     page = open_embed(context, site_url)
     frame = app_frame(page)
     frame.click("#items-link")
@@ -131,7 +133,9 @@ def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(cont
     wait_frame_text(frame, "#items", "survives")
 
 
-def test_instant_navigation_starts_the_new_pages_app_and_stops_the_left_ones(context: Any, site_url: str) -> None:
+def test_instant_navigation_starts_the_new_pages_app_and_stops_the_left_ones(
+    context: Any, site_url: str
+) -> None:
     page = open_embed(context, site_url)
     closed: list[Any] = []
     [todo_worker] = app_workers(page)

@@ -55,7 +55,10 @@ def build(mkdocs_yml: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The ``mkdocs build`` command line, into ``site/`` next to mkdocs.yml."""
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "-f", str(mkdocs_yml), *args],
-        capture_output=True, text=True, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
 
 
@@ -123,7 +126,9 @@ def test_strict_build_links_every_embed_to_the_written_runtime(
         assert site_file(site, url, script["src"] or "").name == "loader.js"
         assert site_file(site, url, script["src"] or "").is_file()
         assert [site_file(site, url, href).is_file() for href in page.styles] == [True]
-    plain = site / (pages["plain.md"] if pages["plain.md"].endswith(".html") else pages["plain.md"] + "index.html")
+    plain = site / (
+        pages["plain.md"] if pages["plain.md"].endswith(".html") else pages["plain.md"] + "index.html"
+    )
     assert read_page(plain).scripts == [] and read_page(plain).styles == []
     assert "live-asgi" not in plain.read_text()
     manifest = json.loads((site / "assets/_live_asgi/apps/greet/manifest.json").read_text())
@@ -135,12 +140,31 @@ def test_strict_build_links_every_embed_to_the_written_runtime(
 @pytest.mark.parametrize(
     ("page", "where", "fix"),
     [
-        (EMBED.format(title="T", target="hello.main", name="x"), "docs/page.md:3", "write for example 'todo.main:app'"),
-        (EMBED.format(title="T", target="nosuch.main:app", name="x"), "docs/page.md:3", "Put the package 'nosuch/'"),
-        (EMBED.format(title="T", target="hello.main:app", name="Bad_Name"), "docs/page.md:3", "use lower-case letters"),
-        ("---\ntitle: T\n---\n\n# T\n\n```{live-asgi} hello.main:app\n:size: big\n```\n", "docs/page.md:7",
-         "the options are name, requirements, path, height, debug"),
-        ("# T\n\n```{live-asgi} hello.main:app\nsome text\n```\n", "docs/page.md:3", "takes only option lines"),
+        (
+            EMBED.format(title="T", target="hello.main", name="x"),
+            "docs/page.md:3",
+            "write for example 'todo.main:app'",
+        ),
+        (
+            EMBED.format(title="T", target="nosuch.main:app", name="x"),
+            "docs/page.md:3",
+            "Put the package 'nosuch/'",
+        ),
+        (
+            EMBED.format(title="T", target="hello.main:app", name="Bad_Name"),
+            "docs/page.md:3",
+            "use lower-case letters",
+        ),
+        (
+            "---\ntitle: T\n---\n\n# T\n\n```{live-asgi} hello.main:app\n:size: big\n```\n",
+            "docs/page.md:7",
+            "the options are name, requirements, path, height, debug",
+        ),
+        (
+            "# T\n\n```{live-asgi} hello.main:app\nsome text\n```\n",
+            "docs/page.md:3",
+            "takes only option lines",
+        ),
     ],
     ids=["bad-target", "missing-module", "bad-name", "unknown-option-after-front-matter", "content"],
 )
@@ -155,7 +179,9 @@ def test_bad_block_fails_the_strict_build_naming_page_line_and_fix(
 
 
 def test_a_non_strict_build_shows_the_error_in_place_of_the_app(tmp_path: Path) -> None:
-    mkdocs_yml = make_site(tmp_path, {"index.md": EMBED.format(title="T", target="nosuch.main:app", name="x")})
+    mkdocs_yml = make_site(
+        tmp_path, {"index.md": EMBED.format(title="T", target="nosuch.main:app", name="x")}
+    )
     proc = build(mkdocs_yml)
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / "site/index.html").read_text()
@@ -232,16 +258,23 @@ def test_a_bad_setting_stops_the_build_with_the_fix(tmp_path: Path) -> None:
     mkdocs_yml = make_site(tmp_path, {"index.md": "# Home\n"}, plugin={"pyodide": ""})
     proc = build(mkdocs_yml, "--strict")
     assert proc.returncode != 0
-    assert "live-asgi: mkdocs.yml: plugins: live-asgi: pyodide must be \"cdn\", \"npm\"" in proc.stderr, proc.stderr
+    assert 'live-asgi: mkdocs.yml: plugins: live-asgi: pyodide must be "cdn", "npm"' in proc.stderr, (
+        proc.stderr
+    )
 
 
 def test_app_dirs_are_relative_to_mkdocs_yml_not_the_working_directory(tmp_path: Path) -> None:
-    mkdocs_yml = make_site(tmp_path, {"index.md": EMBED.format(title="T", target="hello.main:app", name="hello")})
+    mkdocs_yml = make_site(
+        tmp_path, {"index.md": EMBED.format(title="T", target="hello.main:app", name="hello")}
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(mkdocs_yml)],
-        capture_output=True, text=True, check=False, cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=elsewhere,
     )
     assert proc.returncode == 0, proc.stderr
 
@@ -251,7 +284,9 @@ def test_a_rebuild_forgets_the_embeds_of_the_previous_build(tmp_path: Path) -> N
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    mkdocs_yml = make_site(tmp_path, {"index.md": EMBED.format(title="T", target="hello.main:app", name="demo")})
+    mkdocs_yml = make_site(
+        tmp_path, {"index.md": EMBED.format(title="T", target="hello.main:app", name="demo")}
+    )
     config = load_config(str(mkdocs_yml), strict=True)
     mkdocs_build(config)
     # The same name now names another app: stale state would call it a duplicate.
@@ -267,7 +302,9 @@ def test_a_rebuild_forgets_the_embeds_of_the_previous_build(tmp_path: Path) -> N
 def test_material_theme_build_with_the_sample_syntax(tmp_path: Path) -> None:
     page = "# T\n\n```{live-asgi} hello.main:app\n---\nname: hello\npath: /x\n---\n```\n"
     mkdocs_yml = make_site(
-        tmp_path, {"index.md": page}, theme={"name": "material", "font": False},
+        tmp_path,
+        {"index.md": page},
+        theme={"name": "material", "font": False},
         markdown_extensions=["pymdownx.superfences", "admonition"],
     )
     proc = build(mkdocs_yml, "--strict")
