@@ -116,9 +116,13 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
                 self.site = LiveSite(self._settings(), self.config_dir, ASSETS)
             except OptionError as exc:
                 raise PluginError(f"live-asgi: mkdocs.yml: plugins: live-asgi: {exc}") from None
-        if not any(isinstance(e, LiveAsgiBlockExtension) for e in config.markdown_extensions):
-            # MkDocs passes extension objects to Python-Markdown as they are.
-            config.markdown_extensions.append(LiveAsgiBlockExtension(self._render))  # type: ignore[arg-type]
+        # One block extension, bound to this plugin (a config seen before may
+        # hold one from an earlier build). MkDocs hands extension objects to
+        # Python-Markdown as they are.
+        config.markdown_extensions[:] = [
+            e for e in config.markdown_extensions if not isinstance(e, LiveAsgiBlockExtension)
+        ]
+        config.markdown_extensions.append(LiveAsgiBlockExtension(self._render))  # type: ignore[arg-type]
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
