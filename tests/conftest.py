@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -51,6 +52,28 @@ def sample_sphinx_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+MKDOCS_BUILD = """
+import json, logging, sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, BuildError, ConfigurationError
+logging.basicConfig(level=logging.INFO, format="%(levelname)s - %(message)s")
+try:
+    build(load_config(sys.argv[1], **json.loads(sys.argv[2])))
+except (Abort, BuildError, ConfigurationError) as exc:
+    sys.exit(f"mkdocs build failed: {exc}")
+"""
+
+
+def mkdocs_build(config_file: Path, site_dir: Path, strict: bool = True, **overrides: object) -> subprocess.CompletedProcess[str]:
+    """Run a real MkDocs build (its API, as ``mkdocs build`` does) with config overrides."""
+    settings = {"site_dir": str(site_dir), "strict": strict, **overrides}
+    return subprocess.run(
+        [sys.executable, "-c", MKDOCS_BUILD, str(config_file), json.dumps(settings)],
+        capture_output=True, text=True, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
 class StaticServer:
     """A built site served on 127.0.0.1 in a thread."""
 
@@ -80,6 +103,30 @@ def serve() -> Iterator[object]:
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def build_sample_mkdocs() -> object:
+    """``build_sample_mkdocs(site_dir, site_url)`` builds the sample MkDocs site strictly."""
+
+    def build(site_dir: Path, site_url: str) -> None:
+        proc = mkdocs_build(SAMPLE_DOCS / "mkdocs" / "mkdocs.yml", site_dir, site_url=site_url)
+        assert proc.returncode == 0, proc.stderr
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def sample_mkdocs_site(tmp_path_factory: pytest.TempPathFactory, serve: object, build_sample_mkdocs: object) -> str:
+    """The sample MkDocs site built strictly and served; returns its URL.
+
+    Built with ``site_url`` set to where it is served: Material's instant
+    navigation only intercepts links to the URLs in the site's sitemap.
+    """
+    out = tmp_path_factory.mktemp("sample-mkdocs")
+    url: str = serve(out)  # type: ignore[operator]
+    build_sample_mkdocs(out, url)  # type: ignore[operator]
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,9 @@ const STALL_MS = 60_000;
 const instances = new Map();
 /** @type {WeakMap<HTMLElement, Embed>} */
 const embeds = new WeakMap();
+/** The embeds set up and not torn down, to find those a theme removed. */
+/** @type {Set<Embed>} */
+const live = new Set();
 
 const observer =
   typeof IntersectionObserver === "function"
@@ -527,6 +530,7 @@ function wire(embed) {
 function setup(el) {
   const embed = build(el);
   embeds.set(el, embed);
+  live.add(embed);
   const { config } = embed;
   const label = `Live app “${config.name}”`;
   el.dataset.state = "idle";
@@ -569,8 +573,30 @@ export function teardown(el) {
   observer?.unobserve(el);
   stopInstance(embed);
   embeds.delete(embed.el);
+  live.delete(embed);
   embed.el.innerHTML = embed.initial;
   delete embed.el.dataset.state;
 }
 
-startAll();
+/** Stop the apps of embeds that are no longer in the document. */
+export function stopDetached() {
+  for (const embed of [...live]) {
+    if (!embed.el.isConnected) teardown(embed.el);
+  }
+}
+
+// Pages that swap their content without a reload (Material for MkDocs'
+// instant navigation) show new embeds and drop old ones in the same
+// document: `document$` emits after every swap (and replays the current page
+// to a new subscriber), so stop the apps that left and start the new ones.
+const document$ = /** @type {{document$?: {subscribe: (f: () => void) => unknown}}} */ (
+  /** @type {unknown} */ (window)
+).document$;
+if (document$ && typeof document$.subscribe === "function") {
+  document$.subscribe(() => {
+    stopDetached();
+    startAll();
+  });
+} else {
+  startAll();
+}
