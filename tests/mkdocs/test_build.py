@@ -158,7 +158,7 @@ def test_strict_build_links_every_embed_to_the_written_runtime(
         (
             "---\ntitle: T\n---\n\n# T\n\n```{live-asgi} hello.main:app\n:size: big\n```\n",
             "docs/page.md:7",
-            "the options are name, requirements, path, height, debug",
+            "the options are name, requirements, path, height, autostart, debug",
         ),
         (
             "# T\n\n```{live-asgi} hello.main:app\nsome text\n```\n",
