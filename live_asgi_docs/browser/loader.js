@@ -290,6 +290,18 @@ async function activated(reg) {
 }
 
 /**
+ * What the reader is told when the browser did not start the service worker.
+ * @param {unknown} err
+ */
+function noServiceWorker(err) {
+  return (
+    "Live apps need a service worker, and this browser did not start one " +
+    `(${err instanceof Error ? err.message : err}). Service workers are off in some private ` +
+    "windows and by some browser settings; open the page in a normal window."
+  );
+}
+
+/**
  * Start (or restart) the app of an embed: a new worker and a new instance.
  * @param {Embed} embed
  */
@@ -318,16 +330,12 @@ async function start(embed) {
       scope: embed.scope,
       updateViaCache: "none",
     });
+    // A browser that blocks service workers may resolve with no registration.
+    if (!reg) throw new Error("the browser gave no registration");
     swActivated = activated(reg);
     swActivated.catch(() => {});
   } catch (err) {
-    fail(
-      embed,
-      "Live apps need a service worker, and this browser did not start one " +
-        `(${err instanceof Error ? err.message : err}). Service workers are off in some private ` +
-        "windows and by some browser settings; open the page in a normal window.",
-      { retry: false },
-    );
+    fail(embed, noServiceWorker(err), { retry: false });
     return;
   }
   if (el.dataset.state !== "starting") return;
@@ -403,7 +411,7 @@ async function start(embed) {
   try {
     sw = await swActivated;
   } catch (err) {
-    fail(embed, `The app's service worker could not be installed: ${err instanceof Error ? err.message : err}`);
+    fail(embed, noServiceWorker(err), { retry: false });
     return;
   }
 
