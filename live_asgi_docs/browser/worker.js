@@ -55,6 +55,11 @@ async function boot(msg) {
     if (!r.ok) throw new Error(`the bridge ${msg.bridge} answered ${r.status}`);
     return r.text();
   });
+  // The bridge imports it as _live_asgi_compat (see pyodide_compat.py).
+  const compatSource = fetch(new URL("pyodide_compat.py", msg.bridge)).then((r) => {
+    if (!r.ok) throw new Error(`the bridge's pyodide_compat.py answered ${r.status}`);
+    return r.text();
+  });
   const lock = fetch(new URL(manifest.lock, base)).then((r) => {
     if (!r.ok) throw new Error(`the app's lock file answered ${r.status}`);
     return r.json();
@@ -74,6 +79,7 @@ async function boot(msg) {
   pyodide.FS.mkdirTree(appDir);
   pyodide.unpackArchive(await bundleBytes, "zip", { extractDir: appDir });
   pyodide.FS.writeFile(`${appDir}/_live_asgi_bridge.py`, await bridgeSource);
+  pyodide.FS.writeFile(`${appDir}/_live_asgi_compat.py`, await compatSource);
   const run = pyodide.runPython(`
 import sys
 sys.path.insert(0, ${JSON.stringify(appDir)})
