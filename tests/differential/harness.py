@@ -165,10 +165,6 @@ class BridgeServer:
     def __init__(self, target: str, root_path: str, base: str, *, debug: bool = False) -> None:
         self.base, self.root_path = base, root_path
         self.loop = asyncio.new_event_loop()
-        if "django.conf" in sys.modules:
-            # Django caches STATIC_URL with the first request's prefix; this
-            # process serves it under two prefixes in turn (the page only one).
-            vars(sys.modules["django.conf"].settings).pop("STATIC_URL", None)
         self.bridge = Bridge(load_app(target), debug=debug)
         self.loop.run_until_complete(self.bridge.startup())
 
