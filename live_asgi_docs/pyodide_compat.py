@@ -152,6 +152,13 @@ def _async_to_sync_call(self: Any, *args: Any, **kwargs: Any) -> Any:
         asyncio.events._set_running_loop(None)
 
 
+class _NoExecutors(dict):  # type: ignore[type-arg]
+    """A mapping that keeps nothing: asgiref's executor per context, forgotten."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
 def _original(owner: Any, name: str) -> Any:
     for obj, attr, value in _patches:
         if obj is owner and attr == name:
@@ -242,6 +249,10 @@ def install(*, force: bool = False) -> list[str]:
         pass
     else:
         # sync_to_async goes through loop.run_in_executor (patched above).
+        # Its per-request executors (Django's ThreadSensitiveContext) are
+        # joined in a new thread when the request ends: keep none, so there
+        # is nothing to join.
+        _patch(asgiref.sync.SyncToAsync, "context_to_thread_executor", _NoExecutors())
         _patch(asgiref.sync.AsyncToSync, "__call__", _async_to_sync_call)
         done.append("asgiref.async_to_sync")
     return done
