@@ -133,8 +133,13 @@ def _async_to_sync_call(self: Any, *args: Any, **kwargs: Any) -> Any:
         return _original(type(self), "__call__")(self, *args, **kwargs)
     coroutine = self.awaitable(*args, **kwargs)
     # What the coroutine awaits (sync_to_async, run inline again) needs the
-    # loop the outer code runs on to be the running one while it steps.
+    # loop the outer code runs on to be the running one while it steps, and,
+    # as under asgiref's own AsyncToSync, an executor for "this thread" (any
+    # value: run_in_executor runs inline).
     asyncio.events._set_running_loop(_outer_loops[-1])
+    executors = type(self).executors
+    old_executor = getattr(executors, "current", None)
+    executors.current = _THIS_THREAD
     try:
         try:
             waiting_for = coroutine.send(None)
@@ -149,7 +154,12 @@ def _async_to_sync_call(self: Any, *args: Any, **kwargs: Any) -> Any:
             "middleware) so that it can await instead."
         )
     finally:
+        executors.current = old_executor
         asyncio.events._set_running_loop(None)
+
+
+#: Stands for "the calling thread" where asgiref wants an executor.
+_THIS_THREAD = object()
 
 
 class _NoExecutors(dict):  # type: ignore[type-arg]
@@ -228,7 +238,7 @@ def install(*, force: bool = False) -> list[str]:
         return done
     loops: list[type] = [asyncio.BaseEventLoop]
     try:
-        from pyodide.webloop import WebLoop  # only in Pyodide
+        from pyodide.webloop import WebLoop  # type: ignore[import-not-found]  # only in Pyodide
     except ImportError:
         pass
     else:

@@ -93,7 +93,8 @@ class UvicornServer:
                     break
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not start: {self.proc.stderr.read() if self.proc.stderr else ''}")
+                    errors = self.proc.stderr.read() if self.proc.stderr else ""
+                    raise RuntimeError(f"uvicorn did not start: {errors}") from None
                 time.sleep(0.1)
         # A connection per request: uvicorn closes one after an app error
         # without saying so in the (already sent) response.
@@ -185,7 +186,8 @@ class BridgeServer:
 
 
 def without_frame_ancestors(policy: str) -> str:
-    return "; ".join(d.strip() for d in policy.split(";") if d.strip() and not d.strip().startswith("frame-ancestors"))
+    kept = (d.strip() for d in policy.split(";"))
+    return "; ".join(d for d in kept if d and not d.startswith("frame-ancestors"))
 
 
 def comparable_headers(answer: Answer) -> list[tuple[str, str]]:

@@ -42,7 +42,8 @@ class Servers:
             root_path = MOUNTS[mount]
             # One database per server process, shared by its mounts: the
             # scenarios run in the same order on both sides.
-            uvicorn = UvicornServer(APPS[app], root_path, {"BRIDGE_DJANGO_DB": str(self.tmp / "uvicorn.sqlite3")})
+            env = {"BRIDGE_DJANGO_DB": str(self.tmp / "uvicorn.sqlite3")}
+            uvicorn = UvicornServer(APPS[app], root_path, env)
             bridge = BridgeServer(APPS[app], root_path, uvicorn.base)
             self.key, self.pair = (app, mount), (uvicorn, bridge)
         assert self.pair is not None
@@ -77,7 +78,8 @@ def compare(reference: Answer, bridged: Answer, case: Case) -> None:
     assert bridged.status == reference.status
     ref_headers, got_headers = comparable_headers(reference), comparable_headers(bridged)
     if case.scenario.differing_keys:  # the body's length differs with it
-        ref_headers, got_headers = ([h for h in hs if h[0] != "content-length"] for hs in (ref_headers, got_headers))
+        ref_headers = [h for h in ref_headers if h[0] != "content-length"]
+        got_headers = [h for h in got_headers if h[0] != "content-length"]
     assert got_headers == ref_headers
     ref_body, got_body = comparable_body(reference.body), comparable_body(bridged.body)
     if case.scenario.differing_keys:
@@ -112,8 +114,8 @@ def test_bridge_answers_like_uvicorn(servers: Servers, case: Case) -> None:
         except AssertionError as exc:
             raise AssertionError(
                 f"step {number} ({step.method} {step.path}) differs:\n  uvicorn: {reference.status} "
-                f"{reference.headers} {reference.body[:300]!r}\n  bridge:  {bridged.status} {bridged.headers} "
-                f"{bridged.body[:300]!r}"
+                f"{reference.headers} {reference.body[:300]!r}\n  bridge:  {bridged.status} "
+                f"{bridged.headers} {bridged.body[:300]!r}"
             ) from exc
         previous = (reference, bridged)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+PLAIN = [(b"content-type", b"text/plain")]
+
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
@@ -22,8 +24,8 @@ async def raw(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["path"].endswith("/nothing"):
         return
     if scope["path"].endswith("/raise-late"):
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.start", "status": 200, "headers": PLAIN})
         await send({"type": "http.response.body", "body": b"partial", "more_body": True})
         raise RuntimeError("raised after the response started")
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.start", "status": 200, "headers": PLAIN})
     await send({"type": "http.response.body", "body": b"raw ok"})

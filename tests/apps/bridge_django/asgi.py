@@ -12,8 +12,8 @@ from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bridge_django.settings")
 
-from asgiref.sync import sync_to_async  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
+from asgiref.sync import sync_to_async
+from django.core.asgi import get_asgi_application
 
 django_app = get_asgi_application()
 
