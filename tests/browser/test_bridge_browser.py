@@ -7,6 +7,7 @@ tests of one app share its page.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -169,9 +170,11 @@ def test_the_django_admin_logs_in_adds_an_object_lists_it_and_logs_out(context: 
     assert "/admin/login/" in frame.url
     frame.fill("#id_username", "admin")
     frame.fill("#id_password", "admin-password")
+    started = time.monotonic()
     frame.click("input[type=submit]")
     # The password hash (PBKDF2, Django's default) is computed in pure Python.
     wait_frame_text(frame, "body", "Site administration", timeout=APP_STARTUP_MS)
+    print(f"django: login (PBKDF2 in pure Python) took {time.monotonic() - started:.1f} s")
     frame.click("a[href$='/admin/bridge_django/note/add/']")
     wait_frame_text(frame, "body", "Add note")
     frame.fill("#id_title", "Written in the browser")

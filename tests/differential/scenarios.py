@@ -4,9 +4,9 @@ A scenario is a list of steps run in order with one cookie jar per server, so
 logins and cookie round trips are scenarios too. ``apps`` says which test apps
 implement it (all of them implement the contract in ``tests/apps/README.md``).
 
-Remaining differences from uvicorn, each with its reason (the scenarios that
-show them compare everything else and assert that the difference is exactly
-this):
+Remaining differences from uvicorn, each with its reason. The scenario that
+shows one compares everything else and asserts that the difference is exactly
+this:
 
 ========================  ==============================================================
 scenario                  difference and reason
@@ -16,6 +16,28 @@ duplicate-request-header  The app sees ``x-dup: a, b`` once instead of two ``x-d
                           ``Headers``, which joins repeated names. A browser sends them
                           joined on the wire too, so behind a browser uvicorn sees the same.
 ========================  ==============================================================
+
+Differences no response shows (so no scenario compares them):
+
+- ``scope["client"]`` is ``("127.0.0.1", 0)``: there is no socket.
+- ``scope["asgi"]["spec_version"]`` is ``"2.4"`` (uvicorn says ``"2.3"``): the bridge
+  raises ``OSError`` from ``send()`` after the reader went away, as 2.4 asks, so
+  Starlette does not need a task to listen for ``http.disconnect``.
+- No ``Accept-Encoding`` reaches the app (a service worker cannot see it), so
+  compression middleware answers uncompressed; a compressed body would not be
+  decoded by the browser in a service worker's ``Response`` anyway.
+- Cookies live in the bridge's jar, not the browser's: ``document.cookie`` in the app's
+  page does not show the app's cookies, and cookies set by the page's script do not
+  reach the app (browsers hide ``Set-Cookie`` and ``Cookie`` from service workers).
+- Sync code runs inline (Pyodide has no threads): a blocking call holds the app
+  instance's other requests until it returns; a background task has finished when
+  ``Bridge.handle`` returns, while under uvicorn it may still be running.
+
+Artefacts of comparing in one process (not differences of the bridge):
+``cookie-path`` runs without a prefix only (uvicorn, talked to directly, sees URLs
+without the prefix a proxy would strip, so cookie paths cannot agree under one), and
+Django runs under the embed's prefix only (it caches its static URL prefix per
+process; a page serves one prefix).
 
 Response headers that are not compared, and why: ``harness.IGNORED_RESPONSE_HEADERS``.
 """
