@@ -17,16 +17,18 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from live_asgi_docs.bridge import Bridge, HTTPRequest, load_app
 
+T = TypeVar("T")
 APPS_DIR = Path(__file__).resolve().parent.parent / "apps"
 
 #: Response headers not compared, and why each legitimately differs.
@@ -165,14 +167,21 @@ class BridgeServer:
 
     def __init__(self, target: str, root_path: str, base: str, *, debug: bool = False) -> None:
         self.base, self.root_path = base, root_path
+        # The loop runs in a thread of its own: the browser tests' Playwright
+        # keeps a loop running in the main thread for the whole session.
         self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="bridge-loop", daemon=True)
+        self.thread.start()
         self.bridge = Bridge(load_app(target), debug=debug)
-        self.loop.run_until_complete(self.bridge.startup())
+        self.run(self.bridge.startup())
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def send(self, request: httpx.Request) -> Answer:
         url = self.base + self.root_path + request.url.raw_path.decode("ascii")
         out = Collector()
-        self.loop.run_until_complete(self.bridge.handle(sw_view(request, url, self.root_path), out))
+        self.run(self.bridge.handle(sw_view(request, url, self.root_path), out))
         assert out.ended and not out.errors, out.errors
         return Answer(out.status, out.headers, b"".join(out.chunks), out.chunks)
 
@@ -181,7 +190,9 @@ class BridgeServer:
         return self.bridge.cookies
 
     def close(self) -> None:
-        self.loop.run_until_complete(self.bridge.shutdown())
+        self.run(self.bridge.shutdown())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
         self.loop.close()
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from starlette.applications import Starlette
@@ -14,6 +15,18 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from live_asgi_docs.bridge import Bridge, HTTPRequest, LifespanFailed, load_app
+
+T = TypeVar("T")
+
+def run(coroutine: Awaitable[T]) -> T:
+    """``asyncio.run`` in a thread of its own.
+
+    The browser tests' Playwright keeps an event loop running in the main
+    thread for the whole session, where ``asyncio.run`` refuses to start.
+    """
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="loop") as pool:
+        return pool.submit(asyncio.run, coroutine).result()  # type: ignore[arg-type]
+
 
 BASE = "http://127.0.0.1:8123/docs/app/demo/~abc"
 ROOT = "/docs/app/demo/~abc"
@@ -59,7 +72,7 @@ def request(path: str = "/", method: str = "GET", **kw: Any) -> HTTPRequest:
 
 def serve(bridge: Bridge, req: HTTPRequest) -> Recorder:
     out = Recorder()
-    asyncio.run(bridge.handle(req, out))
+    run(bridge.handle(req, out))
     return out
 
 
@@ -171,7 +184,7 @@ def test_the_first_chunk_is_emitted_before_the_app_finishes() -> None:
     async def main() -> None:
         await asyncio.gather(Bridge(app).handle(request("/"), out), watch())
 
-    asyncio.run(main())
+    run(main())
     assert out.events == ["start", "body:one", "body:two", "end"]
 
 
@@ -216,7 +229,7 @@ def test_starlette_streaming_response_is_not_cut_short() -> None:
         await bridge.startup()
         await bridge.handle(request("/numbers"), out)
 
-    asyncio.run(main())
+    run(main())
     assert out.text == "0\n1\n2\n3\n4\n"
     assert len(out.chunks) == 5 and out.ended and not out.errors
 
@@ -240,7 +253,7 @@ def test_a_reader_who_goes_away_disconnects_the_app() -> None:
         bridge.cancel(7)
         await task
 
-    asyncio.run(main())
+    run(main())
     assert got == ["http.disconnect", "send refused"]
 
 
@@ -414,14 +427,14 @@ def test_startup_runs_before_requests_and_its_state_reaches_them_then_shutdown_r
         await bridge.handle(request("/"), out)
         await bridge.shutdown()
 
-    asyncio.run(main())
+    run(main())
     assert out.text == "connected"
     assert log == ["startup", "shutdown"]
 
 
 def test_a_failed_startup_raises_with_the_apps_message() -> None:
     with pytest.raises(LifespanFailed, match="no database"):
-        asyncio.run(Bridge(lifespan_app([], fail_startup=True)).startup())
+        run(Bridge(lifespan_app([], fail_startup=True)).startup())
 
 
 def test_a_failed_shutdown_raises_with_the_apps_message() -> None:
@@ -431,7 +444,7 @@ def test_a_failed_shutdown_raises_with_the_apps_message() -> None:
         await bridge.shutdown()
 
     with pytest.raises(LifespanFailed, match="could not flush"):
-        asyncio.run(main())
+        run(main())
 
 
 def test_an_app_without_lifespan_is_served_and_shutdown_is_a_no_op() -> None:
@@ -448,7 +461,7 @@ def test_an_app_without_lifespan_is_served_and_shutdown_is_a_no_op() -> None:
         await bridge.handle(request("/"), out)
         await bridge.shutdown()
 
-    asyncio.run(main())
+    run(main())
     assert out.text == "served"
 
 
@@ -459,4 +472,4 @@ def test_an_exception_during_startup_after_a_message_is_a_failure() -> None:
         raise RuntimeError("boom in startup")
 
     with pytest.raises(LifespanFailed, match="boom in startup"):
-        asyncio.run(Bridge(app).startup())
+        run(Bridge(app).startup())

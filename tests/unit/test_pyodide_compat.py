@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio.to_thread
 import pytest
@@ -16,7 +16,7 @@ from fastapi import BackgroundTasks, Depends, FastAPI
 from live_asgi_docs import pyodide_compat
 from live_asgi_docs.bridge import Bridge, HTTPRequest
 
-from .test_bridge import Recorder
+from .test_bridge import Recorder, run
 
 
 @pytest.fixture
@@ -122,12 +122,13 @@ def test_fastapi_def_endpoint_dependency_and_background_task_run_on_the_loop_thr
     threads = THREADS
     out = Recorder()
 
-    async def main() -> None:
+    async def main() -> str:
         await Bridge(app).handle(HTTPRequest("GET", "http://127.0.0.1:1/"), out)
+        return threading.current_thread().name
 
-    asyncio.run(main())
+    loop_thread = run(main())
     assert out.status == 200 and out.text == '{"dep":"dep"}'
-    assert threads == ["MainThread"] * 3
+    assert threads == [loop_thread] * 3
 
 
 def test_inline_code_sees_no_running_loop_and_its_context_changes_stay_its_own(inline: None) -> None:
@@ -141,13 +142,14 @@ def test_inline_code_sees_no_running_loop_and_its_context_changes_stay_its_own(i
         var.set("inner")
         return threading.current_thread().name
 
-    async def main() -> tuple[str, str, str]:
+    async def main() -> tuple[str, str, str, str]:
         a = await anyio.to_thread.run_sync(blocking)
         b = await asyncio.get_running_loop().run_in_executor(None, blocking)
         asyncio.get_running_loop()  # the loop is back
-        return a, b, var.get()
+        return threading.current_thread().name, a, b, var.get()
 
-    assert asyncio.run(main()) == ("MainThread", "MainThread", "outer")
+    loop_thread, a, b, value = run(main())
+    assert (a, b, value) == (loop_thread, loop_thread, "outer")
 
 
 def test_asgiref_sync_to_async_and_a_non_waiting_async_to_sync_inside_it(inline: None) -> None:
@@ -161,7 +163,7 @@ def test_asgiref_sync_to_async_and_a_non_waiting_async_to_sync_inside_it(inline:
     async def main() -> str:
         return await sync_to_async(sync_middleware, thread_sensitive=True)()
 
-    assert asyncio.run(main()) == "from the chain"
+    assert run(main()) == "from the chain"
 
 
 def test_async_to_sync_that_must_wait_for_the_loop_says_why(inline: None) -> None:
@@ -175,13 +177,15 @@ def test_async_to_sync_that_must_wait_for_the_loop_says_why(inline: None) -> Non
         await sync_to_async(sync_middleware)()
 
     with pytest.raises(RuntimeError, match="runs inline on the event loop"):
-        asyncio.run(main())
+        run(main())
 
 
 def test_uninstall_restores_threads(inline: None) -> None:
     pyodide_compat.uninstall()
 
-    async def main() -> Any:
-        return await anyio.to_thread.run_sync(lambda: threading.current_thread().name)
+    async def main() -> tuple[str, str]:
+        worker = await anyio.to_thread.run_sync(lambda: threading.current_thread().name)
+        return threading.current_thread().name, worker
 
-    assert asyncio.run(main()) != "MainThread"
+    loop_thread, worker = run(main())
+    assert worker != loop_thread
