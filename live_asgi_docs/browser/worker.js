@@ -147,12 +147,26 @@ function attach(port) {
   };
 }
 
+/**
+ * What the reader is told when the app could not start: for a failed lifespan
+ * startup, the app's own message rather than the bridge's traceback.
+ * @param {any} err
+ */
+function failureMessage(err) {
+  const text = String(err && err.message ? err.message : err);
+  const marker = "LifespanFailed: ";
+  if (err && err.type === "LifespanFailed" && text.includes(marker)) {
+    return `its startup failed: ${text.slice(text.lastIndexOf(marker) + marker.length).trim()}`;
+  }
+  return text;
+}
+
 scope.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "boot" && !ready) {
     ready = boot(msg);
     ready.catch((err) => {
-      scope.postMessage({ type: "failed", message: String(err && err.message ? err.message : err) });
+      scope.postMessage({ type: "failed", message: failureMessage(err) });
     });
   } else if (msg.type === "port" && event.ports[0]) {
     attach(event.ports[0]);

@@ -193,5 +193,6 @@ def test_a_failed_startup_is_shown_to_the_reader(context: Any, site_url: str) ->
     page.wait_for_selector(".live-asgi [data-kind=error]", timeout=APP_STARTUP_MS)
     message = page.inner_text(".live-asgi .live-asgi-status")
     assert "could not start" in message
-    assert "the database is unreachable (on purpose)" in message
+    assert "its startup failed: the database is unreachable (on purpose)" in message
+    assert "Traceback" not in message
     assert page.locator(".live-asgi iframe").is_hidden()
