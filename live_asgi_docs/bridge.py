@@ -96,8 +96,22 @@ class Emitter(Protocol):
         """The response broke off after it had started."""
 
 
+def _compat() -> Any:
+    # In the package: the sibling module; in Pyodide both are top-level files.
+    if __package__:
+        return importlib.import_module(".pyodide_compat", __package__)
+    return importlib.import_module("_live_asgi_compat")
+
+
 def load_app(target: str) -> ASGIApp:
-    """Import ``module:attr`` (``attr`` may be dotted) and return the object."""
+    """Import ``module:attr`` (``attr`` may be dotted) and return the object.
+
+    Before the import, supplies what the interpreter lacks (threads,
+    ``hashlib.pbkdf2_hmac`` in Pyodide): see ``pyodide_compat``.
+    """
+    installed = _compat().install()
+    if installed:
+        print(f"live-asgi: supplied {', '.join(installed)} (no threads/OpenSSL here)", file=sys.stderr)
     module_name, _, attr = target.partition(":")
     obj: Any = importlib.import_module(module_name)
     for part in attr.split("."):
@@ -230,7 +244,8 @@ class Bridge:
             "http_version": "1.1",
             "method": request.method.upper(),
             "scheme": scheme,
-            "path": unquote(raw_path, encoding="utf-8", errors="surrogateescape"),
+            # Like uvicorn: invalid UTF-8 becomes U+FFFD.
+            "path": unquote(raw_path, encoding="utf-8", errors="replace"),
             "raw_path": raw_path.encode("latin-1", errors="replace"),
             "query_string": url.query.encode("latin-1", errors="replace"),
             "root_path": unquote(request.root_path.rstrip("/")),
@@ -260,6 +275,10 @@ class Bridge:
         if "host" not in present:
             headers.insert(0, ("host", netloc))
             present.add("host")
+        # The browser sends Content-Length with every body (a service worker
+        # cannot see it); Django reads no form without it.
+        if request.body or request.method.upper() in ("POST", "PUT", "PATCH"):
+            add("content-length", str(len(request.body)))
         safe = request.method.upper() in ("GET", "HEAD")
         if not safe or request.mode == "cors":
             add("origin", origin)
@@ -370,30 +389,28 @@ class Bridge:
             text = _format_exception(exc)
             print(f"live-asgi: exception in {request.method} {request.url}\n{text}", file=sys.stderr)
             if not started:
-                body = b"Internal Server Error"
-                if self.debug:
-                    body += b"\n\n" + text.encode("utf-8", errors="replace")
-                emit.start(500, [
-                    ("content-type", "text/plain; charset=utf-8"),
-                    ("content-length", str(len(body))),
-                ])
-                emit.body(body)
-                emit.end()
+                self._error_500(emit, text)
             elif not finished:
                 emit.error(f"the app raised while sending its response: {exc!r}")
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
         else:
             if not started:
-                body = b"Internal Server Error\n\nThe app returned without sending a response."
-                emit.start(500, [("content-type", "text/plain; charset=utf-8")])
-                emit.body(body)
-                emit.end()
+                self._error_500(emit, "The app returned without sending a response.")
             elif not finished:
                 emit.end()
         finally:
             disconnected.set()
             self._disconnects.pop(key, None)
+
+    def _error_500(self, emit: Emitter, detail: str) -> None:
+        # uvicorn's answer, byte for byte; the detail only for a debug embed.
+        body = b"Internal Server Error"
+        if self.debug:
+            body += b"\n\n" + detail.encode("utf-8", errors="replace")
+        emit.start(500, [("content-type", "text/plain; charset=utf-8")])
+        emit.body(body)
+        emit.end()
 
     # -- the browser's side -------------------------------------------------
 

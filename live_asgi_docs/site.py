@@ -27,6 +27,9 @@ BROWSER_DIR = PACKAGE_DIR / "browser"
 #: the scopes it may be registered with: every ``app/<name>/``.
 SW_PATH = "app/live-asgi-sw.js"
 BROWSER_FILES = ("loader.js", "embed.js", "worker.js", "snapshot.js", "snapshot-worker.js", "live-asgi.css")
+#: The bridge and what it imports, run in Pyodide (worker.js fetches them
+#: next to each other).
+PYTHON_FILES = ("bridge.py", "pyodide_compat.py")
 #: The runtime files a page downloads (the lock is passed inline, never fetched).
 FETCHED_RUNTIME_FILES = tuple(name for name in RUNTIME_FILES if name != "pyodide-lock.json")
 #: Their sizes in the pinned release, for sites that load it from the CDN
@@ -245,7 +248,8 @@ class LiveSite:
                 runtime_size += (runtime.directory / name).stat().st_size
         for name in BROWSER_FILES:
             _copy_if_changed(BROWSER_DIR / name, assets / name)
-        _copy_if_changed(PACKAGE_DIR / "bridge.py", assets / "bridge.py")
+        for name in PYTHON_FILES:
+            _copy_if_changed(PACKAGE_DIR / name, assets / name)
 
         build = hashlib.sha256(PYODIDE_VERSION.encode())
         reports = []
@@ -285,7 +289,7 @@ class LiveSite:
                     app=len(bundle),
                 )
             )
-        for name in (*BROWSER_FILES, "bridge.py"):
+        for name in (*BROWSER_FILES, *PYTHON_FILES):
             build.update((assets / name).read_bytes())
         sw = _sw_template().read_text().replace("__LIVE_ASGI_BUILD__", build.hexdigest()[:16])
         _write_if_changed(outdir / SW_PATH, sw.encode())

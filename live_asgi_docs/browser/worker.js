@@ -142,6 +142,11 @@ async function boot(msg) {
     if (!r.ok) throw new Error(`the bridge ${msg.bridge} answered ${r.status}`);
     return r.text();
   });
+  // The bridge imports it as _live_asgi_compat (see pyodide_compat.py).
+  const compatSource = fetch(new URL("pyodide_compat.py", msg.bridge)).then((r) => {
+    if (!r.ok) throw new Error(`the bridge's pyodide_compat.py answered ${r.status}`);
+    return r.text();
+  });
   const lock = fetch(new URL(manifest.lock, base)).then((r) => {
     if (!r.ok) throw new Error(`the app's lock file answered ${r.status}`);
     return r.json();
@@ -187,6 +192,7 @@ async function boot(msg) {
   pyodide.FS.mkdirTree(appDir);
   pyodide.unpackArchive(await bundleBytes, "zip", { extractDir: appDir });
   pyodide.FS.writeFile(`${appDir}/_live_asgi_bridge.py`, await bridgeSource);
+  pyodide.FS.writeFile(`${appDir}/_live_asgi_compat.py`, await compatSource);
   const run = pyodide.runPython(`
 import sys
 sys.path.insert(0, ${JSON.stringify(appDir)})
@@ -206,7 +212,8 @@ _live_asgi_start
     // The app's own failure (import, lifespan): its traceback is what helps.
     if (err && /** @type {any} */ (err).type) {
       const tb = String(/** @type {any} */ (err).message);
-      throw Object.assign(new Error(`The app could not start: ${lastLine(tb)}`), { traceback: tb });
+      const why = /** @type {any} */ (err).type === "LifespanFailed" ? failureMessage(err) : lastLine(tb);
+      throw Object.assign(new Error(`The app could not start: ${why}`), { traceback: tb });
     }
     throw err;
   } finally {
@@ -292,6 +299,20 @@ function attach(port) {
       bridge.cancel(msg.id);
     }
   };
+}
+
+/**
+ * What the reader is told when the app could not start: for a failed lifespan
+ * startup, the app's own message rather than the bridge's traceback.
+ * @param {any} err
+ */
+function failureMessage(err) {
+  const text = String(err && err.message ? err.message : err);
+  const marker = "LifespanFailed: ";
+  if (err && err.type === "LifespanFailed" && text.includes(marker)) {
+    return `its startup failed: ${text.slice(text.lastIndexOf(marker) + marker.length).trim()}`;
+  }
+  return text;
 }
 
 scope.onmessage = (event) => {

@@ -1,0 +1,191 @@
+"""The Pyodide shims, forced on in CPython: sync code runs inline, pbkdf2_hmac matches OpenSSL's."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections.abc import Iterator
+from typing import Annotated
+
+import anyio.to_thread
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from fastapi import BackgroundTasks, Depends, FastAPI
+
+from live_asgi_docs import pyodide_compat
+from live_asgi_docs.bridge import Bridge, HTTPRequest
+
+from .test_bridge import Recorder, run
+
+
+@pytest.fixture
+def inline() -> Iterator[None]:
+    """The shims as in Pyodide, undone afterwards."""
+    installed = pyodide_compat.install(force=True)
+    assert {"loop.run_in_executor", "anyio.to_thread.run_sync", "asgiref.async_to_sync"} <= set(installed)
+    yield
+    pyodide_compat.uninstall()
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "salt", "iterations", "dklen"),
+    [
+        ("sha256", b"password", b"salt", 1, None),
+        ("sha256", b"password", b"salt", 4096, None),
+        ("sha256", b"p" * 200, b"s" * 100, 10, 100),  # long key; several blocks
+        ("sha1", b"", b"", 3, 7),
+        ("sha512", "pässword".encode(), b"NaCl", 50, 64),
+        ("md5", memoryview(b"view"), bytearray(b"salt"), 2, 33),
+    ],
+)
+def test_pbkdf2_hmac_gives_the_same_bytes_as_cpython(
+    name: str, password: bytes, salt: bytes, iterations: int, dklen: int | None
+) -> None:
+    assert pyodide_compat.pbkdf2_hmac(name, password, salt, iterations, dklen) == hashlib.pbkdf2_hmac(
+        name, password, salt, iterations, dklen
+    )
+
+
+def test_pbkdf2_hmac_matches_a_django_default_password_hash() -> None:
+    # Django's hasher with its own iteration count, as a login computes it.
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django.utils.crypto import pbkdf2
+
+    iterations = PBKDF2PasswordHasher.iterations
+    expected = pbkdf2("admin-password", "saltsaltsalt", iterations, digest=hashlib.sha256)
+    assert pyodide_compat.pbkdf2_hmac("sha256", b"admin-password", b"saltsaltsalt", iterations) == expected
+
+
+def test_pbkdf2_hmac_rejects_what_cpython_rejects() -> None:
+    with pytest.raises(ValueError):
+        pyodide_compat.pbkdf2_hmac("sha256", b"p", b"s", 0)
+    with pytest.raises(ValueError):
+        pyodide_compat.pbkdf2_hmac("no-such-hash", b"p", b"s", 1)
+    with pytest.raises(TypeError):
+        pyodide_compat.pbkdf2_hmac(b"sha256", b"p", b"s", 1)  # type: ignore[arg-type]
+
+
+def test_installs_pbkdf2_hmac_only_where_it_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(hashlib, "pbkdf2_hmac")
+    try:
+        assert pyodide_compat.install() == ["hashlib.pbkdf2_hmac"]
+        assert hashlib.pbkdf2_hmac is pyodide_compat.pbkdf2_hmac
+    finally:
+        pyodide_compat.uninstall()
+    assert not hasattr(hashlib, "pbkdf2_hmac")
+
+
+def test_threads_are_detected_and_a_failed_thread_start_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert pyodide_compat.threads_available()
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    assert not pyodide_compat.threads_available()
+    try:
+        assert "anyio.to_thread.run_sync" in pyodide_compat.install()
+    finally:
+        pyodide_compat.uninstall()
+
+
+def test_nothing_is_installed_where_threads_work() -> None:
+    assert pyodide_compat.install() == []
+    assert pyodide_compat.uninstall() is None
+
+
+#: Where FastAPI ran the sync parts of the request below.
+THREADS: list[str] = []
+sync_app = FastAPI()
+
+
+def sync_dependency() -> Iterator[str]:
+    THREADS.append(threading.current_thread().name)
+    yield "dep"
+
+
+def sync_task() -> None:
+    THREADS.append(threading.current_thread().name)
+
+
+@sync_app.get("/")
+def sync_endpoint(dep: Annotated[str, Depends(sync_dependency)], tasks: BackgroundTasks) -> dict[str, str]:
+    THREADS.append(threading.current_thread().name)
+    tasks.add_task(sync_task)
+    return {"dep": dep}
+
+
+def test_fastapi_def_endpoint_dependency_and_background_task_run_on_the_loop_thread(inline: None) -> None:
+    THREADS.clear()
+    app = sync_app
+    threads = THREADS
+    out = Recorder()
+
+    async def main() -> str:
+        await Bridge(app).handle(HTTPRequest("GET", "http://127.0.0.1:1/"), out)
+        return threading.current_thread().name
+
+    loop_thread = run(main())
+    assert out.status == 200 and out.text == '{"dep":"dep"}'
+    assert threads == [loop_thread] * 3
+
+
+def test_inline_code_sees_no_running_loop_and_its_context_changes_stay_its_own(inline: None) -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="outer")
+
+    def blocking() -> str:
+        with pytest.raises(RuntimeError):
+            asyncio.get_running_loop()  # Django's async_unsafe() looks for this
+        var.set("inner")
+        return threading.current_thread().name
+
+    async def main() -> tuple[str, str, str, str]:
+        a = await anyio.to_thread.run_sync(blocking)
+        b = await asyncio.get_running_loop().run_in_executor(None, blocking)
+        asyncio.get_running_loop()  # the loop is back
+        return threading.current_thread().name, a, b, var.get()
+
+    loop_thread, a, b, value = run(main())
+    assert (a, b, value) == (loop_thread, loop_thread, "outer")
+
+
+def test_asgiref_sync_to_async_and_a_non_waiting_async_to_sync_inside_it(inline: None) -> None:
+    async def quick() -> str:
+        # Awaits only inline work: it never has to wait for the loop.
+        return await sync_to_async(lambda: "from the chain")()
+
+    def sync_middleware() -> str:
+        return async_to_sync(quick)()
+
+    async def main() -> str:
+        return await sync_to_async(sync_middleware, thread_sensitive=True)()
+
+    assert run(main()) == "from the chain"
+
+
+def test_async_to_sync_that_must_wait_for_the_loop_says_why(inline: None) -> None:
+    async def slow() -> None:
+        await asyncio.sleep(0.01)
+
+    def sync_middleware() -> None:
+        async_to_sync(slow)()
+
+    async def main() -> None:
+        await sync_to_async(sync_middleware)()
+
+    with pytest.raises(RuntimeError, match="runs inline on the event loop"):
+        run(main())
+
+
+def test_uninstall_restores_threads(inline: None) -> None:
+    pyodide_compat.uninstall()
+
+    async def main() -> tuple[str, str]:
+        worker = await anyio.to_thread.run_sync(lambda: threading.current_thread().name)
+        return threading.current_thread().name, worker
+
+    loop_thread, worker = run(main())
+    assert worker != loop_thread
