@@ -147,6 +147,7 @@ async function boot(msg) {
     if (!r.ok) throw new Error(`the bridge's pyodide_compat.py answered ${r.status}`);
     return r.text();
   });
+  compatSource.catch(() => {});
   const lock = fetch(new URL(manifest.lock, base)).then((r) => {
     if (!r.ok) throw new Error(`the app's lock file answered ${r.status}`);
     return r.json();
