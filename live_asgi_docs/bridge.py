@@ -95,6 +95,9 @@ class Emitter(Protocol):
     def error(self, message: str) -> None:
         """The response broke off after it had started."""
 
+    # An emitter may also have ``full(status, headers, body)``: it then gets a
+    # response that is complete at once in one call instead of three.
+
 
 def _compat() -> Any:
     # In the package: the sibling module; in Pyodide both are top-level files.
@@ -339,6 +342,7 @@ class Bridge:
     ) -> None:
         """Serve one request; everything goes to ``emit``, nothing is raised."""
         scope = self.scope_for(request)
+        out = _Coalescing(emit)
         disconnected = asyncio.Event()
         key = request_id if request_id is not None else object()
         self._disconnects[key] = disconnected
@@ -369,19 +373,21 @@ class Bridge:
                 status = int(message["status"])
                 if status in NULL_BODY_STATUSES:
                     no_body = True
-                emit.start(status, self._response_headers(request, message.get("headers", [])))
+                out.start(status, self._response_headers(request, message.get("headers", [])))
             elif kind == "http.response.body":
                 if not started:
                     raise RuntimeError("http.response.body sent before http.response.start")
                 if finished:
                     return
                 chunk = bytes(message.get("body", b""))
-                if chunk and not no_body:
-                    emit.body(chunk)
+                if no_body:
+                    chunk = b""
                 if not message.get("more_body", False):
                     finished = True
                     disconnected.set()
-                    emit.end()
+                    out.complete(chunk)
+                elif chunk:
+                    out.body(chunk)
 
         try:
             await self.app(scope, receive, send)
@@ -389,28 +395,27 @@ class Bridge:
             text = _format_exception(exc)
             print(f"live-asgi: exception in {request.method} {request.url}\n{text}", file=sys.stderr)
             if not started:
-                self._error_500(emit, text)
+                self._error_500(out, text)
             elif not finished:
-                emit.error(f"the app raised while sending its response: {exc!r}")
+                out.error(f"the app raised while sending its response: {exc!r}")
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
         else:
             if not started:
-                self._error_500(emit, "The app returned without sending a response.")
+                self._error_500(out, "The app returned without sending a response.")
             elif not finished:
-                emit.end()
+                out.complete(b"")
         finally:
             disconnected.set()
             self._disconnects.pop(key, None)
 
-    def _error_500(self, emit: Emitter, detail: str) -> None:
+    def _error_500(self, out: _Coalescing, detail: str) -> None:
         # uvicorn's answer, byte for byte; the detail only for a debug embed.
         body = b"Internal Server Error"
         if self.debug:
             body += b"\n\n" + detail.encode("utf-8", errors="replace")
-        emit.start(500, [("content-type", "text/plain; charset=utf-8")])
-        emit.body(body)
-        emit.end()
+        out.start(500, [("content-type", "text/plain; charset=utf-8")])
+        out.complete(body)
 
     # -- the browser's side -------------------------------------------------
 
@@ -434,6 +439,9 @@ class Bridge:
             def start(self, status: int, headers: list[tuple[str, str]]) -> None:
                 js_emit.start(status, to_js([list(pair) for pair in headers]))
 
+            def full(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+                js_emit.full(status, to_js([list(pair) for pair in headers]), to_js(body))
+
             def body(self, chunk: bytes) -> None:
                 js_emit.body(to_js(chunk))
 
@@ -444,6 +452,55 @@ class Bridge:
                 js_emit.error(message)
 
         await self.handle(request, JSEmitter(), js_request.id)
+
+
+class _Coalescing:
+    """Passes a response on, as one message when it is complete at once.
+
+    Most responses are a start and a single body sent back to back; an
+    emitter with a ``full`` method gets those as one call (one message, one
+    ``Response`` built on bytes, not on a stream). The start of any other
+    response goes out on the next turn of the event loop at the latest, so a
+    streamed response's headers are never held back while the app waits.
+    """
+
+    def __init__(self, emit: Emitter) -> None:
+        self.emit = emit
+        self.full = getattr(emit, "full", None)
+        self.pending: tuple[int, list[tuple[str, str]]] | None = None
+
+    def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        if self.full is None:
+            self.emit.start(status, headers)
+            return
+        self.pending = (status, headers)
+        asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            status, headers = self.pending
+            self.pending = None
+            self.emit.start(status, headers)
+
+    def body(self, chunk: bytes) -> None:
+        self.flush()
+        self.emit.body(chunk)
+
+    def complete(self, chunk: bytes) -> None:
+        """The last part of the body (maybe empty): the response is complete."""
+        if self.pending is not None and self.full is not None:
+            status, headers = self.pending
+            self.pending = None
+            self.full(status, headers, chunk)
+            return
+        self.flush()
+        if chunk:
+            self.emit.body(chunk)
+        self.emit.end()
+
+    def error(self, message: str) -> None:
+        self.flush()
+        self.emit.error(message)
 
 
 def _without_frame_ancestors(policy: str) -> str:

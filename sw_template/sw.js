@@ -25,7 +25,7 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** @type {Map<string, Promise<MessagePort>>} */
 const ports = new Map();
-/** @type {Map<number, {start: (status: number, headers: [string, string][]) => void, body: (chunk: Uint8Array) => void, end: () => void, error: (message: string) => void}>} */
+/** @type {Map<number, {start: (status: number, headers: [string, string][]) => void, full: (status: number, headers: [string, string][], body: Uint8Array) => void, body: (chunk: Uint8Array) => void, end: () => void, error: (message: string) => void}>} */
 const pending = new Map();
 let nextId = 1;
 
@@ -62,6 +62,10 @@ function onWorkerMessage(event) {
   switch (msg.type) {
     case "start":
       handler.start(msg.status, msg.headers);
+      break;
+    case "full":
+      pending.delete(msg.id);
+      handler.full(msg.status, msg.headers, msg.body);
       break;
     case "body":
       handler.body(msg.chunk);
@@ -211,6 +215,12 @@ async function forward(event, instance, rootPath) {
         const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
         resolve(new Response(nullBody ? null : stream, { status, headers }));
         if (nullBody) controller.close();
+      },
+      full(status, headers, bytes) {
+        clearTimeout(timer);
+        started = true;
+        const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
+        resolve(new Response(nullBody ? null : bytes, { status, headers }));
       },
       body(chunk) {
         try {

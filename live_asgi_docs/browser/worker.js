@@ -269,6 +269,10 @@ async function serve(port, msg) {
     start(status, headers) {
       port.postMessage({ type: "start", id: msg.id, status, headers });
     },
+    /** A response complete at once: one message. @param {number} status @param {any} headers @param {Uint8Array} body */
+    full(status, headers, body) {
+      port.postMessage({ type: "full", id: msg.id, status, headers, body }, [body.buffer]);
+    },
     /** @param {Uint8Array} chunk */
     body(chunk) {
       port.postMessage({ type: "body", id: msg.id, chunk }, [chunk.buffer]);

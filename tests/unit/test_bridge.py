@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from live_asgi_docs.bridge import Bridge, HTTPRequest, LifespanFailed, load_app
@@ -473,3 +473,58 @@ def test_an_exception_during_startup_after_a_message_is_a_failure() -> None:
 
     with pytest.raises(LifespanFailed, match="boom in startup"):
         run(Bridge(app).startup())
+
+
+# -- one message for a response that is complete at once ---------------------
+
+
+class FullRecorder(Recorder):
+    """An emitter that takes a complete response in one call, like the browser's."""
+
+    def full(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status, self.headers = status, headers
+        self.chunks.append(body)
+        self.ended = True
+        self.events.append(f"full:{body.decode(errors='replace')}")
+
+
+def test_a_response_complete_at_once_is_passed_on_in_one_call() -> None:
+    app = Starlette(routes=[Route("/hi", lambda request: PlainTextResponse("hi"))])
+    out = FullRecorder()
+    run(Bridge(app).handle(request("/hi"), out))
+    assert out.events == ["full:hi"]
+    assert out.status == 200 and out.header("content-type") == ["text/plain; charset=utf-8"]
+
+
+def test_a_streamed_responses_headers_are_not_held_while_the_app_waits() -> None:
+    out = FullRecorder()
+    release = asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+        await asyncio.wait_for(release.wait(), 5)  # the first event is not ready yet
+        await send({"type": "http.response.body", "body": b"data: 1\n\n", "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def watch() -> None:
+        while not out.events:
+            await asyncio.sleep(0.001)
+        assert out.events == ["start"]  # the reader's fetch() resolves before any event
+        release.set()
+
+    async def main() -> None:
+        await asyncio.gather(Bridge(app).handle(request("/"), out), watch())
+
+    run(main())
+    assert out.events == ["start", "body:data: 1\n\n", "end"]
+
+
+def test_head_and_null_body_statuses_complete_at_once_have_no_body() -> None:
+    app = Starlette(routes=[Route("/gone", lambda request: Response(status_code=204)),
+                            Route("/page", lambda request: PlainTextResponse("body"), methods=["GET", "HEAD"])])
+    no_content = FullRecorder()
+    run(Bridge(app).handle(request("/gone"), no_content))
+    assert no_content.events == ["full:"] and no_content.status == 204
+    head = FullRecorder()
+    run(Bridge(app).handle(request("/page", method="HEAD"), head))
+    assert head.events == ["full:"] and head.header("content-length") == ["4"]
