@@ -33,8 +33,13 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 FLOOR_HTML = """<!doctype html><meta charset="utf-8"><title>floor</title>
@@ -70,6 +75,7 @@ const pyodide = await loadPyodide({
 });
 pyodide.unpackArchive(await (await fetch(new URL(manifest.bundle, manifestUrl))).arrayBuffer(), "zip", { extractDir: "/app" });
 pyodide.FS.writeFile("/app/_live_asgi_bridge.py", await (await fetch(new URL("bridge.py", assets))).text());
+pyodide.FS.writeFile("/app/_live_asgi_compat.py", await (await fetch(new URL("pyodide_compat.py", assets))).text());
 const result = await pyodide.runPythonAsync(`
 import sys, time, asyncio
 sys.path.insert(0, "/app")
@@ -162,13 +168,15 @@ class Figures:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def build_site(out: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(REPO / "sample-docs" / "sphinx"), str(out)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise SystemExit(f"building the sample docs failed:\n{proc.stderr}")
@@ -179,11 +187,18 @@ def build_site(out: Path) -> None:
     (bench_dir / "python-alone.html").write_text(PYTHON_ALONE_HTML)
     (bench_dir / "python-alone-worker.js").write_text(PYTHON_ALONE_WORKER)
     (bench_dir / "small.json").write_text(json.dumps({"items": ["Read the docs", "Try the live app"]}))
-    (bench_dir / "1mib.bin").write_bytes(bytes(i % 251 for i in range(251)) * (1024 * 1024 // 251) + bytes(1024 * 1024 % 251))
+    (bench_dir / "1mib.bin").write_bytes(
+        bytes(i % 251 for i in range(251)) * (1024 * 1024 // 251) + bytes(1024 * 1024 % 251)
+    )
 
 
-def run(runs: int = 5, requests: int = 200, large: int = 20, out_json: Path | None = None,
-        log: Callable[[str], None] = print) -> dict[str, Any]:
+def run(
+    runs: int = 5,
+    requests: int = 200,
+    large: int = 20,
+    out_json: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Run the benchmark; return the summary (also printed as a table)."""
     from playwright.sync_api import sync_playwright
 
@@ -215,8 +230,13 @@ def run(runs: int = 5, requests: int = 200, large: int = 20, out_json: Path | No
                         figures.add(name, page.evaluate("window.floorDone"))
                         if name == "floor cold":
                             figures.add("floor cold bytes transferred", server.bytes_sent)
-                    figures.add("static small fetch", *page.evaluate(STATIC_FETCH, [base + "bench/small.json", requests]))
-                    figures.add("static 1 MiB fetch", *page.evaluate(STATIC_FETCH, [base + "bench/1mib.bin", large]))
+                    figures.add(
+                        "static small fetch",
+                        *page.evaluate(STATIC_FETCH, [base + "bench/small.json", requests]),
+                    )
+                    figures.add(
+                        "static 1 MiB fetch", *page.evaluate(STATIC_FETCH, [base + "bench/1mib.bin", large])
+                    )
                     page.goto(base + "bench/python-alone.html")
                     alone, alone_concurrent = page.evaluate("window.pythonAlone")
                     figures.add("small request, Python alone", *alone)
@@ -247,14 +267,17 @@ def run(runs: int = 5, requests: int = 200, large: int = 20, out_json: Path | No
                             figures.add("cold bytes transferred", server.bytes_sent)
                             # Let the snapshot for the next visit be made, as a reader who
                             # stays on the page a little would.
-                            page.wait_for_event("console", lambda m: "snapshot for the next visit" in m.text,
-                                                timeout=120_000)
+                            page.wait_for_event(
+                                "console", lambda m: "snapshot for the next visit" in m.text, timeout=120_000
+                            )
                     memory = page.get_attribute(".live-asgi", "data-wasm-memory")
                     if memory:
                         figures.add("worker wasm memory", float(memory))
                     frame = page.locator(".live-asgi iframe").element_handle().content_frame()
                     figures.add("small request", *frame.evaluate(IN_FRAME_SMALL, requests))
-                    figures.add("1 MB response", *frame.evaluate(IN_FRAME_LARGE, ["api/bytes/1048576", large]))
+                    figures.add(
+                        "1 MB response", *frame.evaluate(IN_FRAME_LARGE, ["api/bytes/1048576", large])
+                    )
                     figures.add("50 concurrent", frame.evaluate(IN_FRAME_CONCURRENT, 50))
                     first, last = frame.evaluate(IN_FRAME_STREAM)
                     figures.add("stream first chunk", first)
@@ -279,12 +302,26 @@ FLOORS = {
     "cold bytes transferred": "floor cold bytes transferred",
 }
 ORDER = [
-    "floor cold", "floor warm", "static small fetch", "static 1 MiB fetch",
-    "small request, Python alone", "50 concurrent, Python alone",
-    "cold start", "cold start: worker boot to runtime+packages ready", "cold start: app import and startup",
-    "revisit", "revisit: worker boot to runtime+packages ready", "revisit: app import and startup",
-    "revisit from snapshot (1 = yes)", "small request", "1 MB response", "50 concurrent",
-    "stream first chunk", "stream last chunk", "floor cold bytes transferred", "cold bytes transferred",
+    "floor cold",
+    "floor warm",
+    "static small fetch",
+    "static 1 MiB fetch",
+    "small request, Python alone",
+    "50 concurrent, Python alone",
+    "cold start",
+    "cold start: worker boot to runtime+packages ready",
+    "cold start: app import and startup",
+    "revisit",
+    "revisit: worker boot to runtime+packages ready",
+    "revisit: app import and startup",
+    "revisit from snapshot (1 = yes)",
+    "small request",
+    "1 MB response",
+    "50 concurrent",
+    "stream first chunk",
+    "stream last chunk",
+    "floor cold bytes transferred",
+    "cold bytes transferred",
     "worker wasm memory",
 ]
 
@@ -330,11 +367,15 @@ def print_table(summary: dict[str, Any], log: Callable[[str], None] = print) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark the sample app's embed against bare Pyodide and static fetches.")
+    parser = argparse.ArgumentParser(
+        description="Benchmark the sample app's embed against bare Pyodide and static fetches."
+    )
     parser.add_argument("--runs", type=int, default=5, help="fresh-profile runs (default 5)")
     parser.add_argument("--requests", type=int, default=200, help="sequential small requests per run")
     parser.add_argument("--large", type=int, default=20, help="1 MB responses per run")
-    parser.add_argument("--quick", action="store_true", help="one short run (CI: keeps the benchmark from rotting)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one short run (CI: keeps the benchmark from rotting)"
+    )
     parser.add_argument("--json", type=Path, help="also write the summary as JSON")
     args = parser.parse_args(argv)
     if args.quick:

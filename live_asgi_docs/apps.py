@@ -14,8 +14,20 @@ from .options import OptionError
 __all__ = ["AppSource", "bundle_app", "find_app", "requirements_file"]
 
 #: Files and folders that never belong in an app bundle.
-EXCLUDED_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".mypy_cache",
-                           ".pytest_cache", ".ruff_cache", ".tox", ".venv", "node_modules"})
+EXCLUDED_DIRS = frozenset(
+    {
+        "__pycache__",
+        ".git",
+        ".hg",
+        ".svn",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".venv",
+        "node_modules",
+    }
+)
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".DS_Store", "~", ".swp")
 
 

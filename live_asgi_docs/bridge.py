@@ -214,11 +214,7 @@ class Bridge:
 
     async def shutdown(self) -> None:
         """Run the app's lifespan shutdown (best effort: errors are raised)."""
-        if (
-            not self._lifespan_supported
-            or self._lifespan_queue is None
-            or self._shutdown_done is None
-        ):
+        if not self._lifespan_supported or self._lifespan_queue is None or self._shutdown_done is None:
             return
         for event in self._disconnects.values():
             event.set()
@@ -261,9 +257,7 @@ class Bridge:
             "state": dict(self.state),
         }
 
-    def _request_headers(
-        self, request: HTTPRequest, netloc: str, scheme: str
-    ) -> list[tuple[str, str]]:
+    def _request_headers(self, request: HTTPRequest, netloc: str, scheme: str) -> list[tuple[str, str]]:
         headers = [(name.lower(), value) for name, value in request.headers]
         present = {name for name, _ in headers}
         origin = f"{scheme}://{netloc}"
@@ -316,9 +310,7 @@ class Bridge:
             cookie_request,
         )
 
-    def _response_headers(
-        self, request: HTTPRequest, raw: Any
-    ) -> list[tuple[str, str]]:
+    def _response_headers(self, request: HTTPRequest, raw: Any) -> list[tuple[str, str]]:
         headers: list[tuple[str, str]] = []
         set_cookies: list[str] = []
         for name_bytes, value_bytes in raw:
@@ -337,9 +329,7 @@ class Bridge:
             self._store_cookies(request, set_cookies)
         return headers
 
-    async def handle(
-        self, request: HTTPRequest, emit: Emitter, request_id: Any = None
-    ) -> None:
+    async def handle(self, request: HTTPRequest, emit: Emitter, request_id: Any = None) -> None:
         """Serve one request; everything goes to ``emit``, nothing is raised."""
         scope = self.scope_for(request)
         out = _Coalescing(emit)
@@ -391,7 +381,7 @@ class Bridge:
 
         try:
             await self.app(scope, receive, send)
-        except BaseException as exc:  # noqa: BLE001 - the app's errors are the reader's to see
+        except BaseException as exc:
             text = _format_exception(exc)
             print(f"live-asgi: exception in {request.method} {request.url}\n{text}", file=sys.stderr)
             if not started:
@@ -421,7 +411,7 @@ class Bridge:
 
     async def handle_js(self, js_request: Any, js_emit: Any) -> None:
         """:meth:`handle` for a request and an emitter that are JavaScript objects."""
-        from pyodide.ffi import to_js  # only in Pyodide
+        from pyodide.ffi import to_js  # type: ignore[import-not-found]  # only in Pyodide
 
         body = js_request.body
         request = HTTPRequest(

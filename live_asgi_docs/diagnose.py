@@ -54,7 +54,9 @@ def _index_url(index_url: str | None) -> str | None:
         return env
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "config", "get", "global.index-url"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode == 0 and proc.stdout.strip():
         return proc.stdout.strip()
@@ -70,7 +72,7 @@ def _files(index: str, name: str) -> list[str] | None:
     url = index.rstrip("/") + "/" + str(canonicalize_name(name)) + "/"
     request = urllib.request.Request(url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - the author's index
+        with urllib.request.urlopen(request, timeout=20) as response:
             data = json.load(response)
     except (OSError, ValueError, urllib.error.URLError):
         return None
@@ -78,7 +80,18 @@ def _files(index: str, name: str) -> list[str] | None:
 
 
 def _platform_family(platform: str) -> str:
-    for family in ("manylinux", "musllinux", "macosx", "win", "pyodide", "pyemscripten", "emscripten", "linux", "ios", "android"):
+    for family in (
+        "manylinux",
+        "musllinux",
+        "macosx",
+        "win",
+        "pyodide",
+        "pyemscripten",
+        "emscripten",
+        "linux",
+        "ios",
+        "android",
+    ):
         if platform.startswith(family):
             return family
     return platform
@@ -144,9 +157,13 @@ def explain_failure(
         name = re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0]
         parent = match.groupdict().get("parent")
         needed = f" (needed by {parent})" if parent else ""
-        index = _index_url(index_url)
-        files = _files(index, name) if index else None
-        looked = describe_files(name, files) if files is not None else "the index could not be asked which files it has"
+        package_index = _index_url(index_url)
+        files = _files(package_index, name) if package_index else None
+        looked = (
+            describe_files(name, files)
+            if files is not None
+            else "the index could not be asked which files it has"
+        )
         in_distribution = (
             " Pyodide's own package distribution (which has builds of many such packages) could not "
             "be read; check the pyodide_packages setting and the network."
@@ -157,7 +174,8 @@ def explain_failure(
             if entry:
                 in_distribution = (
                     f" Pyodide's own distribution has {name} {entry['version']} "
-                    f"({distribution.base_url}{entry['file_name']}), but the version asked for does not match it."
+                    f"({distribution.base_url}{entry['file_name']}), "
+                    "but the version asked for does not match it."
                 )
         return (
             f"{head}: no wheel of {req}{needed} can run in Pyodide. Pyodide installs pure-Python "

@@ -26,9 +26,7 @@ TARGET_RE = re.compile(
     r"^(?P<module>[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)"
     r":(?P<attr>[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)$"
 )
-CSS_LENGTH_RE = re.compile(
-    r"^(\d+(\.\d+)?(px|em|rem|vh|vw|%|ex|ch|cm|mm|in|pt|pc|svh|lvh|dvh)|0)$"
-)
+CSS_LENGTH_RE = re.compile(r"^(\d+(\.\d+)?(px|em|rem|vh|vw|%|ex|ch|cm|mm|in|pt|pc|svh|lvh|dvh)|0)$")
 AUTOSTART_VALUES = ("visible", "click", "load")
 
 #: The official home of the pinned Pyodide release (what readers with the
@@ -119,16 +117,11 @@ class Settings:
 
     def validate(self) -> None:
         """Raise :class:`OptionError` for a setting that cannot work."""
-        if not isinstance(self.app_dirs, (list, tuple)) or not all(
-            isinstance(d, str) for d in self.app_dirs
-        ):
-            raise OptionError(
-                f"app_dirs must be a list of directory paths, not {self.app_dirs!r}"
-            )
+        if not isinstance(self.app_dirs, (list, tuple)) or not all(isinstance(d, str) for d in self.app_dirs):
+            raise OptionError(f"app_dirs must be a list of directory paths, not {self.app_dirs!r}")
         if not isinstance(self.pyodide, str) or not self.pyodide:
             raise OptionError(
-                'pyodide must be "cdn", "npm", a directory or an http(s) URL, '
-                f"not {self.pyodide!r}"
+                f'pyodide must be "cdn", "npm", a directory or an http(s) URL, not {self.pyodide!r}'
             )
 
 
@@ -174,8 +167,7 @@ def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
     unknown = sorted(set(raw) - set(EMBED_OPTION_NAMES))
     if unknown:
         raise OptionError(
-            f"unknown option(s) {', '.join(unknown)}; the options are "
-            + ", ".join(EMBED_OPTION_NAMES)
+            f"unknown option(s) {', '.join(unknown)}; the options are " + ", ".join(EMBED_OPTION_NAMES)
         )
     name = (raw.get("name") or "").strip() or default_name(target)
     if not NAME_RE.match(name):
@@ -197,8 +189,7 @@ def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
     path = (raw.get("path") or "/").strip()
     if not path.startswith("/") or any(c.isspace() for c in path):
         raise OptionError(
-            f"the path {path!r} must be an app URL path that starts with '/', "
-            "e.g. '/items?page=2'"
+            f"the path {path!r} must be an app URL path that starts with '/', e.g. '/items?page=2'"
         )
     height = (raw.get("height") or "480px").strip()
     if height != "auto" and not CSS_LENGTH_RE.match(height):

@@ -27,7 +27,16 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from .options import PYODIDE_VERSION, OptionError
 
-__all__ = ["Distribution", "Resolution", "load_distribution", "Wheel", "build_local_project", "cache_root", "make_lock", "resolve"]
+__all__ = [
+    "Distribution",
+    "Resolution",
+    "Wheel",
+    "build_local_project",
+    "cache_root",
+    "load_distribution",
+    "make_lock",
+    "resolve",
+]
 
 PYTHON_VERSION = "3.14"
 ABI = "cp314"
@@ -43,8 +52,22 @@ LOCK_INFO = {
 #: Bump when the cached resolution format changes.
 CACHE_FORMAT = 2
 #: Folders of a local project that never go into its wheel's cache key.
-LOCAL_SKIP_DIRS = frozenset({".git", ".hg", "__pycache__", "build", "dist", ".venv", ".tox", "node_modules",
-                             ".mypy_cache", ".pytest_cache", ".ruff_cache", "_build"})
+LOCAL_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        "__pycache__",
+        "build",
+        "dist",
+        ".venv",
+        ".tox",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "_build",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -141,7 +164,9 @@ class Distribution:
             if key not in names or not file_name.endswith(".whl"):
                 continue
             url = urllib.parse.urljoin(self.base_url, file_name)
-            links.append(f'<a href="{html.escape(url)}#sha256={package["sha256"]}">{html.escape(file_name)}</a>')
+            links.append(
+                f'<a href="{html.escape(url)}#sha256={package["sha256"]}">{html.escape(file_name)}</a>'
+            )
         path.write_text("<!doctype html><html><body>\n" + "\n".join(sorted(links)) + "\n</body></html>\n")
         return path
 
@@ -169,7 +194,7 @@ def load_distribution(
     if cached.is_file():
         return Distribution(base, json.loads(cached.read_text()))
     try:
-        with urllib.request.urlopen(base + "pyodide-lock.json", timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(base + "pyodide-lock.json", timeout=30) as response:
             data = response.read()
         lock = json.loads(data)
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -217,9 +242,22 @@ def build_local_project(directory: Path, cache_dir: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-input",
-             "--disable-pip-version-check", "--wheel-dir", tmp, str(directory)],
-            capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-input",
+                "--disable-pip-version-check",
+                "--wheel-dir",
+                tmp,
+                str(directory),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         wheels = list(Path(tmp).glob("*.whl"))
         if proc.returncode != 0 or not wheels:
@@ -245,8 +283,11 @@ def build_local_project(directory: Path, cache_dir: Path) -> Path:
 
 def _pip_tail(stderr: str, lines: int = 12) -> str:
     kept = [
-        line for line in stderr.splitlines()
-        if line.strip() and "is ignored: it is neither" not in line and not line.startswith("WARNING: Running pip")
+        line
+        for line in stderr.splitlines()
+        if line.strip()
+        and "is ignored: it is neither" not in line
+        and not line.startswith("WARNING: Running pip")
     ]
     return "\n".join(kept[-lines:])
 
@@ -320,10 +361,23 @@ def resolve(
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=cache_dir / "resolved"))
     try:
         cmd = [
-            sys.executable, "-m", "pip", "download", "--no-input",
-            "--disable-pip-version-check", "--only-binary=:all:",
-            "--platform", PLATFORM_TAG, "--python-version", PYTHON_VERSION,
-            "--implementation", "cp", "--abi", ABI, "--dest", str(tmp),
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-input",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+            "--platform",
+            PLATFORM_TAG,
+            "--python-version",
+            PYTHON_VERSION,
+            "--implementation",
+            "cp",
+            "--abi",
+            ABI,
+            "--dest",
+            str(tmp),
         ]
         if index_url:
             cmd += ["--index-url", index_url]
@@ -359,9 +413,7 @@ def resolve(
                     distribution=distribution,
                 )
             )
-        wheels = sorted(
-            (_describe(p) for p in tmp.glob("*.whl")), key=lambda w: canonicalize_name(w.name)
-        )
+        wheels = sorted((_describe(p) for p in tmp.glob("*.whl")), key=lambda w: canonicalize_name(w.name))
         (tmp / "resolution.json").write_text(
             json.dumps({"requirements": list(requirements), "wheels": [asdict(w) for w in wheels]}, indent=1)
         )

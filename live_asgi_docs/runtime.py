@@ -78,7 +78,9 @@ def _from_npm(cache_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         proc = subprocess.run(
             [npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", tmp, "--silent"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         tarballs = list(Path(tmp).glob("pyodide-*.tgz"))
         if proc.returncode != 0 or not tarballs:
@@ -114,7 +116,7 @@ def _from_url(url: str, cache_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         for name in RUNTIME_FILES:
             try:
-                with urllib.request.urlopen(base + name, timeout=60) as resp:  # noqa: S310
+                with urllib.request.urlopen(base + name, timeout=60) as resp:
                     Path(tmp, name).write_bytes(resp.read())
             except OSError as exc:
                 raise OptionError(
@@ -147,7 +149,7 @@ def locate_runtime(setting: str, *, cache_dir: Path, base_dir: Path) -> Runtime:
     directory = (base_dir / setting).expanduser().resolve()
     if not directory.is_dir():
         raise OptionError(
-            f"the pyodide setting {setting!r} is not \"cdn\", \"npm\", an http(s) URL "
+            f'the pyodide setting {setting!r} is not "cdn", "npm", an http(s) URL '
             f"or an existing directory (looked for {directory})"
         )
     return Runtime(url=None, directory=_check_dir(directory, str(directory)))

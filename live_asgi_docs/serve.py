@@ -22,11 +22,17 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Handler", "make_server", "main"]
+__all__ = ["Handler", "main", "make_server"]
 
 #: Types worth compressing (already-compressed archives are sent as they are).
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/wasm",
-                "image/svg+xml", "application/xml")
+COMPRESSIBLE = (
+    "text/",
+    "application/javascript",
+    "application/json",
+    "application/wasm",
+    "image/svg+xml",
+    "application/xml",
+)
 MAX_AGE = 600
 
 
@@ -67,7 +73,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".zip": "application/zip",
     }
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if not getattr(self.server, "quiet", False):
             super().log_message(format, *args)
 
@@ -146,7 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.directory.is_dir():
         parser.error(f"{args.directory} is not a directory")
     server = make_server(args.directory, args.host, args.port)
-    print(f"Serving {args.directory} on http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
+    print(
+        f"Serving {args.directory} on http://{args.host}:{server.server_address[1]}/ (Ctrl-C stops)",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -61,7 +61,11 @@ class AppReport:
 
 
 def _copy_if_changed(source: Path, dest: Path) -> None:
-    if dest.is_file() and dest.stat().st_size == source.stat().st_size and dest.stat().st_mtime >= source.stat().st_mtime:
+    if (
+        dest.is_file()
+        and dest.stat().st_size == source.stat().st_size
+        and dest.stat().st_mtime >= source.stat().st_mtime
+    ):
         return
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, dest)
@@ -117,7 +121,9 @@ class LiveSite:
         if self.settings.pyodide == "cdn":
             return None
         try:
-            runtime = locate_runtime(self.settings.pyodide, cache_dir=self.cache_dir, base_dir=self.config_dir)
+            runtime = locate_runtime(
+                self.settings.pyodide, cache_dir=self.cache_dir, base_dir=self.config_dir
+            )
         except OptionError:
             return None
         return runtime.directory / "pyodide-lock.json" if runtime.directory else None
@@ -166,9 +172,7 @@ class LiveSite:
         if options not in self._download:
             source, resolution = self.prepare(options)
             self._download[options] = (
-                self.runtime_bytes()
-                + sum(w.size for w in resolution.wheels)
-                + len(apps.bundle_app(source))
+                self.runtime_bytes() + sum(w.size for w in resolution.wheels) + len(apps.bundle_app(source))
             )
         return self._download[options]
 
@@ -211,7 +215,7 @@ class LiveSite:
             f'style="--live-asgi-height: {html.escape(height)}">'
             f'<div class="live-asgi-status" role="status" aria-live="polite">'
             f'<span class="live-asgi-message">{label} is loading.</span></div>'
-            f'<noscript>{label} needs JavaScript.</noscript>'
+            f"<noscript>{label} needs JavaScript.</noscript>"
             "</div>"
         )
 
@@ -307,6 +311,5 @@ def check_unique(embeds: dict[str, list[tuple[str, EmbedOptions]]]) -> None:
         if len(targets) > 1:
             where = ", ".join(loc for loc, _ in uses)
             raise OptionError(
-                f"the app name {name!r} is used for different apps ({where}); give each "
-                "its own :name:"
+                f"the app name {name!r} is used for different apps ({where}); give each its own :name:"
             )

@@ -79,13 +79,18 @@ class LiveAsgiDirective(SphinxDirective):
         for docname, others in embeds.items():
             for other in others:
                 if other.name == options.name and (other.target, other.requirements) != (
-                    options.target, options.requirements,
+                    options.target,
+                    options.requirements,
                 ):
                     logger.warning(
                         "live-asgi: the app name %r is already used for %s in %s; give this "
                         "app its own :name:",
-                        options.name, other.target, docname,
-                        location=self.get_location(), type="live_asgi", subtype="duplicate",
+                        options.name,
+                        other.target,
+                        docname,
+                        location=self.get_location(),
+                        type="live_asgi",
+                        subtype="duplicate",
                     )
                     return []
         embeds.setdefault(self.env.docname, []).append(options)
@@ -176,7 +181,11 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     for report in reports:
         logger.info(
             "live-asgi: app %r: a reader downloads %.1f MB (runtime %.1f MB, packages %.1f MB, app %.1f kB)",
-            report.name, report.total / 1e6, report.runtime / 1e6, report.wheels / 1e6, report.app / 1e3,
+            report.name,
+            report.total / 1e6,
+            report.runtime / 1e6,
+            report.wheels / 1e6,
+            report.app / 1e3,
         )
 
 

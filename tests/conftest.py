@@ -39,7 +39,9 @@ def sphinx_build(source: Path, outdir: Path, *extra: str) -> subprocess.Complete
     """Run a real ``sphinx-build``; return the finished process."""
     return subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "-q", *extra, str(source), str(outdir)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -65,12 +67,17 @@ except (Abort, BuildError, ConfigurationError) as exc:
 """
 
 
-def mkdocs_build(config_file: Path, site_dir: Path, strict: bool = True, **overrides: object) -> subprocess.CompletedProcess[str]:
+def mkdocs_build(
+    config_file: Path, site_dir: Path, strict: bool = True, **overrides: object
+) -> subprocess.CompletedProcess[str]:
     """Run a real MkDocs build (its API, as ``mkdocs build`` does) with config overrides."""
     settings = {"site_dir": str(site_dir), "strict": strict, **overrides}
     return subprocess.run(
         [sys.executable, "-c", MKDOCS_BUILD, str(config_file), json.dumps(settings)],
-        capture_output=True, text=True, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
 
 
@@ -117,7 +124,9 @@ def build_sample_mkdocs() -> object:
 
 
 @pytest.fixture(scope="session")
-def sample_mkdocs_site(tmp_path_factory: pytest.TempPathFactory, serve: object, build_sample_mkdocs: object) -> str:
+def sample_mkdocs_site(
+    tmp_path_factory: pytest.TempPathFactory, serve: object, build_sample_mkdocs: object
+) -> str:
     """The sample MkDocs site built strictly and served; returns its URL.
 
     Built with ``site_url`` set to where it is served: Material's instant
@@ -134,7 +143,9 @@ def browser() -> Iterator[object]:
     """Debian's headless Chromium driven by Playwright (a test fails without it)."""
     from playwright.sync_api import sync_playwright
 
-    executable = os.environ.get("LIVE_ASGI_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = (
+        os.environ.get("LIVE_ASGI_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if executable is None:
         pytest.fail("Chromium is not installed: apt-get install chromium (or set LIVE_ASGI_CHROMIUM)")
     with sync_playwright() as playwright:

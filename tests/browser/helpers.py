@@ -23,7 +23,9 @@ def open_embed(context: Any, url: str, index: int = 0) -> Any:
             timeout=APP_STARTUP_MS,
         )
     except Exception as exc:
-        raise AssertionError(f"the app did not start; the embed says: {embed.inner_text()!r}; errors: {errors}") from exc
+        raise AssertionError(
+            f"the app did not start; the embed says: {embed.inner_text()!r}; errors: {errors}"
+        ) from exc
     assert embed.get_attribute("data-state") == "running", embed.inner_text()
     return page
 
@@ -39,7 +41,8 @@ def app_frame(page: Any, index: int = 0) -> Any:
 def wait_frame_text(frame: Any, selector: str, text: str, timeout: float = 20_000) -> None:
     """Wait until ``selector`` in the app frame contains ``text``."""
     frame.wait_for_function(
-        "([sel, text]) => { const e = document.querySelector(sel); return e && e.textContent.includes(text); }",
+        "([sel, text]) => { const e = document.querySelector(sel);"
+        " return e && e.textContent.includes(text); }",
         arg=[selector, text],
         timeout=timeout,
     )

@@ -32,7 +32,9 @@ def ui_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("ui-site")
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", str(PROJECT), str(out)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     return out
@@ -333,8 +335,10 @@ def test_colours_follow_the_readers_scheme_and_the_themes_switch(browser: Any, u
         assert background(page) == "rgb(255, 255, 255)"
         page.evaluate("document.documentElement.dataset.theme = 'dark'")  # PyData
         assert background(page) == "rgb(27, 30, 35)"
-        page.evaluate("delete document.documentElement.dataset.theme;"
-                      " document.body.setAttribute('data-md-color-scheme', 'slate')")  # Material
+        page.evaluate(
+            "delete document.documentElement.dataset.theme;"
+            " document.body.setAttribute('data-md-color-scheme', 'slate')"
+        )  # Material
         assert background(page) == "rgb(27, 30, 35)"
     finally:
         light.close()

@@ -1,4 +1,7 @@
-"""Memory snapshots in headless Chromium: made after a first visit, used by the next, discarded when corrupt."""
+"""Memory snapshots in headless Chromium.
+
+Made after a first visit, used by the next, discarded when corrupt.
+"""
 
 from __future__ import annotations
 

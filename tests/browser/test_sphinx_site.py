@@ -23,9 +23,7 @@ def test_app_appears_in_the_iframe_under_its_scope(context: Any, site_url: str) 
     wait_frame_text(frame, "h1", "To-do")
     assert "FastAPI app running in your browser" in frame.inner_text("body")
     assert frame.url.startswith(site_url + "app/todo/~")
-    scopes = page.evaluate(
-        "navigator.serviceWorker.getRegistrations().then(rs => rs.map(r => r.scope))"
-    )
+    scopes = page.evaluate("navigator.serviceWorker.getRegistrations().then(rs => rs.map(r => r.scope))")
     assert scopes == [site_url + "app/todo/"]
 
 
@@ -90,7 +88,9 @@ def test_two_tabs_are_answered_by_their_own_runtimes(context: Any, site_url: str
     assert "only in tab B" not in frame_a.inner_text("#items")
 
 
-def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(context: Any, site_url: str) -> None:
+def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(
+    context: Any, site_url: str
+) -> None:
     page = open_embed(context, site_url + "markdown.html")
     frame = app_frame(page)
     frame.fill("input[name=title]", "survives")

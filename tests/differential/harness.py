@@ -51,10 +51,19 @@ TIME_HEADERS = frozenset({"expires", "last-modified"})
 VOLATILE_COOKIES = frozenset({"csrftoken", "sessionid", "session"})
 #: What a service worker cannot see of a request (the browser adds them on the
 #: wire; the bridge adds its own Host, Origin, Content-Length, Cookie).
-SW_INVISIBLE_HEADERS = frozenset({
-    "host", "connection", "content-length", "accept-encoding", "cookie", "origin", "referer",
-    "keep-alive", "transfer-encoding",
-})
+SW_INVISIBLE_HEADERS = frozenset(
+    {
+        "host",
+        "connection",
+        "content-length",
+        "accept-encoding",
+        "cookie",
+        "origin",
+        "referer",
+        "keep-alive",
+        "transfer-encoding",
+    }
+)
 
 
 def free_port() -> int:
@@ -83,10 +92,26 @@ class UvicornServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(self.port),
-             "--root-path", root_path, "--log-level", "warning", "--no-access-log", "--lifespan", "auto"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                target,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--root-path",
+                root_path,
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--lifespan",
+                "auto",
+            ],
             env={**os.environ, "PYTHONPATH": str(APPS_DIR), **env},
-            stderr=subprocess.PIPE, text=True,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -100,16 +125,20 @@ class UvicornServer:
                 time.sleep(0.1)
         # A connection per request: uvicorn closes one after an app error
         # without saying so in the (already sent) response.
-        self.client = httpx.Client(timeout=120, follow_redirects=False,
-                                   limits=httpx.Limits(max_keepalive_connections=0))
+        self.client = httpx.Client(
+            timeout=120, follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0)
+        )
 
     def send(self, request: httpx.Request) -> Answer:
         # A browser's Cookie header (Client.send adds none to a built request).
         request.headers.pop("cookie", None)
         self.client.cookies.set_cookie_header(request)
         response = self.client.send(request)
-        return Answer(response.status_code, [(k.decode("latin-1").lower(), v.decode("latin-1"))
-                                             for k, v in response.headers.raw], response.content)
+        return Answer(
+            response.status_code,
+            [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in response.headers.raw],
+            response.content,
+        )
 
     @property
     def jar(self) -> http.cookiejar.CookieJar:
@@ -158,8 +187,15 @@ def sw_view(request: httpx.Request, url: str, root_path: str) -> HTTPRequest:
         if name in SW_INVISIBLE_HEADERS:
             continue
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return HTTPRequest(method=request.method, url=url, root_path=root_path, headers=list(headers.items()),
-                       body=request.read(), mode="navigate", destination="iframe")
+    return HTTPRequest(
+        method=request.method,
+        url=url,
+        root_path=root_path,
+        headers=list(headers.items()),
+        body=request.read(),
+        mode="navigate",
+        destination="iframe",
+    )
 
 
 class BridgeServer:

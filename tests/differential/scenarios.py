@@ -78,8 +78,15 @@ class Step:
         if self.method not in ("GET", "HEAD"):
             headers.append(("origin", base))
         data = self.data(previous) if callable(self.data) and previous is not None else self.data
-        return httpx.Request(self.method, base + self.path, headers=headers, content=self.content,
-                             data=data, files=self.files, json=self.json)
+        return httpx.Request(
+            self.method,
+            base + self.path,
+            headers=headers,
+            content=self.content,
+            data=data,
+            files=self.files,
+            json=self.json,
+        )
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ def get(path: str, *headers: tuple[str, str]) -> Step:
 def csrf(answer: Answer) -> str:
     marker = b'name="csrfmiddlewaretoken" value="'
     start = answer.body.index(marker) + len(marker)
-    return answer.body[start:answer.body.index(b'"', start)].decode()
+    return answer.body[start : answer.body.index(b'"', start)].decode()
 
 
 SCENARIOS: list[Scenario] = [
@@ -127,10 +134,21 @@ SCENARIOS: list[Scenario] = [
     Scenario("body-empty-post", (Step("POST", "/echo/empty"),)),
     Scenario("body-json", (Step("POST", "/echo/json", json={"name": "Zoë", "n": [1, 2.5, None]}),)),
     Scenario("body-urlencoded", (Step("POST", "/echo/form", data={"a": ["1", "2"], "text": "x y&z=ü"}),)),
-    Scenario("body-multipart", (Step("POST", "/echo/multi", data={"field": "välue"},
-                                     files={"file": ("bin.dat", BINARY, "application/octet-stream")}),)),
-    Scenario("body-binary-put", (Step("PUT", "/echo/raw", content=BINARY,
-                                      headers=(("content-type", "application/octet-stream"),)),)),
+    Scenario(
+        "body-multipart",
+        (
+            Step(
+                "POST",
+                "/echo/multi",
+                data={"field": "välue"},
+                files={"file": ("bin.dat", BINARY, "application/octet-stream")},
+            ),
+        ),
+    ),
+    Scenario(
+        "body-binary-put",
+        (Step("PUT", "/echo/raw", content=BINARY, headers=(("content-type", "application/octet-stream"),)),),
+    ),
     Scenario("upload-20mb-byte-exact", (Step("POST", "/upload", files={"file": ("big.bin", BIG_FILE)}),)),
     Scenario(
         "duplicate-request-header",
@@ -141,48 +159,95 @@ SCENARIOS: list[Scenario] = [
     Scenario("duplicate-response-headers-and-cookies", (get("/dup-headers"), get("/cookies"))),
     *[Scenario(f"status-{code}-no-body", (get(f"/status/{code}"),)) for code in (204, 205, 304)],
     Scenario("head-has-no-body", (Step("HEAD", "/etag"),)),
-    Scenario("etag-then-if-none-match", (get("/etag"), get("/etag", ("if-none-match", '"v1"')),
-                                         get("/etag", ("if-none-match", '"v0"')))),
+    Scenario(
+        "etag-then-if-none-match",
+        (get("/etag"), get("/etag", ("if-none-match", '"v1"')), get("/etag", ("if-none-match", '"v0"'))),
+    ),
     Scenario("app-exception-500", (get("/error"),)),
     Scenario("cookie-set-and-sent-back", (get("/cookies/set?name=flavour&value=oat"), get("/cookies"))),
     Scenario("cookie-max-age", (get("/cookies/set?name=short&value=1&max_age=3600"), get("/cookies"))),
-    Scenario("cookie-path", (get("/cookies/set?name=scoped&value=1&path=/echo"), get("/cookies"),
-                             get("/echo/inside")), root_only=True),
-    Scenario("cookie-deleted", (get("/cookies/set?name=gone&value=1"), get("/cookies/delete?name=gone"),
-                                get("/cookies"))),
-    Scenario("cookie-expired-by-date", (get("/cookies/set?name=old&value=1"), get("/cookies/expire?name=old"),
-                                        get("/cookies")), apps=frozenset({"fastapi"})),
-    Scenario("session-login-logout", (
-        get("/session"),
-        Step("POST", "/session/login", data={"user": "ann"}), get("/session"),
-        Step("POST", "/session/login", data={"user": "bob"}), get("/session"),
-        Step("POST", "/session/logout"), get("/session"),
-    ), apps=frozenset({"starlette"})),
+    Scenario(
+        "cookie-path",
+        (get("/cookies/set?name=scoped&value=1&path=/echo"), get("/cookies"), get("/echo/inside")),
+        root_only=True,
+    ),
+    Scenario(
+        "cookie-deleted",
+        (get("/cookies/set?name=gone&value=1"), get("/cookies/delete?name=gone"), get("/cookies")),
+    ),
+    Scenario(
+        "cookie-expired-by-date",
+        (get("/cookies/set?name=old&value=1"), get("/cookies/expire?name=old"), get("/cookies")),
+        apps=frozenset({"fastapi"}),
+    ),
+    Scenario(
+        "session-login-logout",
+        (
+            get("/session"),
+            Step("POST", "/session/login", data={"user": "ann"}),
+            get("/session"),
+            Step("POST", "/session/login", data={"user": "bob"}),
+            get("/session"),
+            Step("POST", "/session/logout"),
+            get("/session"),
+        ),
+        apps=frozenset({"starlette"}),
+    ),
     Scenario("fastapi-def-endpoint-and-dependency", (get("/sync"),), apps=frozenset({"fastapi"})),
     Scenario("fastapi-run-in-threadpool", (get("/threadpool"),), apps=frozenset({"fastapi"})),
-    Scenario("fastapi-sync-background-task", (Step("POST", "/background", data={"text": "later"}),
-                                              get("/background")), apps=frozenset({"fastapi"}), settle=True),
+    Scenario(
+        "fastapi-sync-background-task",
+        (Step("POST", "/background", data={"text": "later"}), get("/background")),
+        apps=frozenset({"fastapi"}),
+        settle=True,
+    ),
     Scenario("fastapi-streaming", (get("/stream?chunks=4&delay=0.01"),), apps=frozenset({"fastapi"})),
     Scenario("fastapi-sse", (get("/sse?events=3&delay=0.01"),), apps=frozenset({"fastapi"})),
     Scenario("fastapi-frame-busting-headers", (get("/framed"),), apps=frozenset({"fastapi"})),
-    Scenario("fastapi-cookie-login", (
-        get("/"), Step("POST", "/login", data={"user": "zoë"}), get("/me"), get("/api/me"),
-        Step("POST", "/logout"), get("/me"),
-    ), apps=frozenset({"fastapi"})),
+    Scenario(
+        "fastapi-cookie-login",
+        (
+            get("/"),
+            Step("POST", "/login", data={"user": "zoë"}),
+            get("/me"),
+            get("/api/me"),
+            Step("POST", "/logout"),
+            get("/me"),
+        ),
+        apps=frozenset({"fastapi"}),
+    ),
     Scenario("django-orm-sync-view", (get("/notes"),), apps=frozenset({"django"})),
-    Scenario("django-admin-login-add-list-logout", (
-        get("/admin/"),
-        get("/admin/login/?next=/admin/"),
-        Step("POST", "/admin/login/?next=/admin/", data=lambda prev: {
-            "csrfmiddlewaretoken": csrf(prev), "username": "admin", "password": "admin-password",
-            "next": "/admin/"}),
-        get("/admin/bridge_django/note/add/"),
-        Step("POST", "/admin/bridge_django/note/add/", data=lambda prev: {
-            "csrfmiddlewaretoken": csrf(prev), "title": "Ünïcode note", "_save": "Save"}),
-        get("/admin/bridge_django/note/"),
-        Step("POST", "/admin/logout/", data=lambda prev: {"csrfmiddlewaretoken": csrf(prev)}),
-        get("/admin/"),
-    ), apps=frozenset({"django"})),
+    Scenario(
+        "django-admin-login-add-list-logout",
+        (
+            get("/admin/"),
+            get("/admin/login/?next=/admin/"),
+            Step(
+                "POST",
+                "/admin/login/?next=/admin/",
+                data=lambda prev: {
+                    "csrfmiddlewaretoken": csrf(prev),
+                    "username": "admin",
+                    "password": "admin-password",
+                    "next": "/admin/",
+                },
+            ),
+            get("/admin/bridge_django/note/add/"),
+            Step(
+                "POST",
+                "/admin/bridge_django/note/add/",
+                data=lambda prev: {
+                    "csrfmiddlewaretoken": csrf(prev),
+                    "title": "Ünïcode note",
+                    "_save": "Save",
+                },
+            ),
+            get("/admin/bridge_django/note/"),
+            Step("POST", "/admin/logout/", data=lambda prev: {"csrfmiddlewaretoken": csrf(prev)}),
+            get("/admin/"),
+        ),
+        apps=frozenset({"django"}),
+    ),
     Scenario("raw-app-ok", (get("/ok"),), apps=frozenset({"raw"})),
     Scenario("raw-app-raises-before-response", (get("/raise"),), apps=frozenset({"raw"})),
     Scenario("raw-app-returns-without-response", (get("/nothing"),), apps=frozenset({"raw"})),
@@ -209,7 +274,9 @@ class Case:
 def cases() -> list[Case]:
     return [
         Case(app, mount, s)
-        for app in APPS for mount in MOUNTS for s in SCENARIOS
+        for app in APPS
+        for mount in MOUNTS
+        for s in SCENARIOS
         if app in s.apps and not (s.root_only and MOUNTS[mount]) and (app, mount) not in SKIPPED_MOUNTS
     ]
 

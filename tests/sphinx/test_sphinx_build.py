@@ -75,7 +75,11 @@ def test_bad_input_is_a_warning_with_location_and_the_fix(app: Any, warning: Str
         (21, "the height 'tall' is not a CSS length"),
     ]
     for line, message in expected:
-        assert re.search(rf"index.rst:{line}: WARNING: live-asgi: .*{re.escape(message)}", log), (line, message, log)
+        assert re.search(rf"index.rst:{line}: WARNING: live-asgi: .*{re.escape(message)}", log), (
+            line,
+            message,
+            log,
+        )
     assert "[live_asgi.embed]" in log or "live_asgi" in log
     assert log.count("WARNING") == len(expected), log
 
@@ -84,6 +88,9 @@ def test_importing_the_package_imports_neither_sphinx_nor_mkdocs() -> None:
     import subprocess
     import sys
 
-    code = "import sys, live_asgi_docs, live_asgi_docs.site, live_asgi_docs.bridge; print(sorted(m for m in sys.modules if m.split('.')[0] in ('sphinx', 'mkdocs', 'docutils')))"
+    code = (
+        "import sys, live_asgi_docs, live_asgi_docs.site, live_asgi_docs.bridge; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sphinx', 'mkdocs', 'docutils')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -18,6 +18,7 @@ from live_asgi_docs.bridge import Bridge, HTTPRequest, LifespanFailed, load_app
 
 T = TypeVar("T")
 
+
 def run(coroutine: Awaitable[T]) -> T:
     """``asyncio.run`` in a thread of its own.
 
@@ -288,8 +289,13 @@ def cookie_app(set_cookies: dict[str, list[str]]) -> Callable[..., Awaitable[Non
     async def app(scope: Any, receive: Any, send: Any) -> None:
         path = scope["path"].removeprefix(scope["root_path"])
         cookie = dict(scope["headers"]).get(b"cookie", b"")
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"set-cookie", v.encode()) for v in set_cookies.get(path, [])]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"set-cookie", v.encode()) for v in set_cookies.get(path, [])],
+            }
+        )
         await send({"type": "http.response.body", "body": cookie})
 
     return app
@@ -320,10 +326,17 @@ def test_max_age_expires_a_cookie() -> None:
 
 
 def test_deleting_a_cookie_by_max_age_zero_or_a_past_expiry() -> None:
-    bridge = Bridge(cookie_app({
-        "/set": ["a=1; Path=/", "b=2; Path=/", "c=3; Path=/"],
-        "/delete": ['a=""; Path=/; Max-Age=0', "b=gone; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"],
-    }))
+    bridge = Bridge(
+        cookie_app(
+            {
+                "/set": ["a=1; Path=/", "b=2; Path=/", "c=3; Path=/"],
+                "/delete": [
+                    'a=""; Path=/; Max-Age=0',
+                    "b=gone; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                ],
+            }
+        )
+    )
     serve(bridge, request("/set"))
     serve(bridge, request("/delete"))
     assert serve(bridge, request("/")).text == "c=3"
@@ -340,12 +353,18 @@ def test_future_expiry_is_kept() -> None:
 
 def test_frame_busting_headers_are_removed_and_the_rest_of_the_policy_kept() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"X-Frame-Options", b"DENY"),
-            (b"Content-Security-Policy", b"default-src 'self'; frame-ancestors 'none'; img-src *"),
-            (b"content-security-policy", b"frame-ancestors 'self'"),
-            (b"x-other", b"kept"),
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"X-Frame-Options", b"DENY"),
+                    (b"Content-Security-Policy", b"default-src 'self'; frame-ancestors 'none'; img-src *"),
+                    (b"content-security-policy", b"frame-ancestors 'self'"),
+                    (b"x-other", b"kept"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": b"ok"})
 
     out = serve(Bridge(app), request("/"))
@@ -501,7 +520,13 @@ def test_a_streamed_responses_headers_are_not_held_while_the_app_waits() -> None
     release = asyncio.Event()
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")],
+            }
+        )
         await asyncio.wait_for(release.wait(), 5)  # the first event is not ready yet
         await send({"type": "http.response.body", "body": b"data: 1\n\n", "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -520,8 +545,12 @@ def test_a_streamed_responses_headers_are_not_held_while_the_app_waits() -> None
 
 
 def test_head_and_null_body_statuses_complete_at_once_have_no_body() -> None:
-    app = Starlette(routes=[Route("/gone", lambda request: Response(status_code=204)),
-                            Route("/page", lambda request: PlainTextResponse("body"), methods=["GET", "HEAD"])])
+    app = Starlette(
+        routes=[
+            Route("/gone", lambda request: Response(status_code=204)),
+            Route("/page", lambda request: PlainTextResponse("body"), methods=["GET", "HEAD"]),
+        ]
+    )
     no_content = FullRecorder()
     run(Bridge(app).handle(request("/gone"), no_content))
     assert no_content.events == ["full:"] and no_content.status == 204

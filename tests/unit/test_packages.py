@@ -22,7 +22,14 @@ from live_asgi_docs.site import LiveSite
 WASM = "cp314-cp314-pyemscripten_2026_0_wasm32"
 
 
-def make_wheel(directory: Path, name: str, version: str, tag: str, modules: dict[str, str], requires: tuple[str, ...] = ()) -> Path:
+def make_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    tag: str,
+    modules: dict[str, str],
+    requires: tuple[str, ...] = (),
+) -> Path:
     """A minimal but valid wheel, as pip and Pyodide's loader read it."""
     dist = f"{name.replace('-', '_')}-{version}"
     path = directory / f"{dist}-{tag}.whl"
@@ -31,7 +38,9 @@ def make_wheel(directory: Path, name: str, version: str, tag: str, modules: dict
         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         + "".join(f"Requires-Dist: {r}\n" for r in requires)
     )
-    files[f"{dist}.dist-info/WHEEL"] = f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n"
+    files[f"{dist}.dist-info/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n"
+    )
     record = []
     for arcname, text in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
@@ -49,14 +58,26 @@ def distribution(tmp_path: Path) -> Distribution:
     """A stand-in for Pyodide's distribution with one package PyPI does not have."""
     root = tmp_path / "pyodide-dist"
     root.mkdir()
-    wheel = make_wheel(root, "pyodide-only-demo", "1.2.0", WASM, {"pyodide_only_demo/__init__.py": "VALUE = 42\n"}, ("idna",))
+    wheel = make_wheel(
+        root, "pyodide-only-demo", "1.2.0", WASM, {"pyodide_only_demo/__init__.py": "VALUE = 42\n"}, ("idna",)
+    )
     lock = {
-        "info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
+        "info": {
+            "abi_version": "2026_0",
+            "arch": "wasm32",
+            "platform": "emscripten_5_0_3",
+            "python": "3.14.2",
+        },
         "packages": {
             "pyodide-only-demo": {
-                "name": "pyodide-only-demo", "version": "1.2.0", "file_name": wheel.name,
-                "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(), "install_dir": "site",
-                "package_type": "package", "imports": ["pyodide_only_demo"], "depends": ["idna"],
+                "name": "pyodide-only-demo",
+                "version": "1.2.0",
+                "file_name": wheel.name,
+                "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+                "install_dir": "site",
+                "package_type": "package",
+                "imports": ["pyodide_only_demo"],
+                "depends": ["idna"],
             }
         },
     }
@@ -79,7 +100,9 @@ def test_fastapi_resolves_to_pure_and_pyodide_wheels_with_a_pyodide_lock(tmp_pat
     assert "fastapi" in next(w for w in resolution.wheels if w.name.lower() == "fastapi").imports
 
 
-def test_an_unchanged_requirement_set_is_not_resolved_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unchanged_requirement_set_is_not_resolved_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = resolve(("idna",), cache_dir=tmp_path)
     # With no index at all, a second resolution only works from the cache.
     monkeypatch.setenv("PIP_NO_INDEX", "1")
@@ -90,12 +113,15 @@ def test_an_unchanged_requirement_set_is_not_resolved_again(tmp_path: Path, monk
         resolve(("idna", "sniffio"), cache_dir=tmp_path)
 
 
-def test_a_package_only_pyodide_provides_comes_from_its_distribution(tmp_path: Path, distribution: Distribution) -> None:
+def test_a_package_only_pyodide_provides_comes_from_its_distribution(
+    tmp_path: Path, distribution: Distribution
+) -> None:
     resolution = resolve(("pyodide-only-demo",), cache_dir=tmp_path / "cache", distribution=distribution)
     files = sorted(w.file_name for w in resolution.wheels)
     assert files[0] == "idna-" + files[0].split("-")[1] + "-py3-none-any.whl"  # its dependency, from PyPI
     assert files[1] == f"pyodide_only_demo-1.2.0-{WASM}.whl"
-    without = pytest.raises(OptionError, resolve, ("pyodide-only-demo",), cache_dir=tmp_path / "c2")
+    with pytest.raises(OptionError) as without:
+        resolve(("pyodide-only-demo",), cache_dir=tmp_path / "c2")
     assert "no wheel of pyodide-only-demo can run in Pyodide" in str(without.value)
 
 
@@ -159,12 +185,15 @@ def test_an_unreachable_index_says_so(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_describe_files_classifies_what_each_version_ships() -> None:
-    text = describe_files("demo", [
-        "demo-2.0.tar.gz",
-        "demo-2.0-cp312-cp312-manylinux_2_17_x86_64.whl",
-        "demo-2.0-cp312-cp312-win_amd64.whl",
-        "demo-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl",
-    ])
+    text = describe_files(
+        "demo",
+        [
+            "demo-2.0.tar.gz",
+            "demo-2.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+            "demo-2.0-cp312-cp312-win_amd64.whl",
+            "demo-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl",
+        ],
+    )
     assert text.startswith("2.0: native manylinux wheels, native win wheels, source only (sdist)")
     assert "1.0: Pyodide wheel for cp312/pyodide_2024_0_wasm32" in text
 
@@ -189,11 +218,16 @@ def test_parallel_sphinx_builds_share_the_cache_safely(tmp_path: Path) -> None:
     pages = [f"p{i}" for i in range(6)]
     (src / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages))
     for p in pages:
-        (src / f"{p}.rst").write_text(f"{p}\n====\n\n.. live-asgi:: hello:app\n   :requirements: idna, sniffio\n")
+        (src / f"{p}.rst").write_text(
+            f"{p}\n====\n\n.. live-asgi:: hello:app\n   :requirements: idna, sniffio\n"
+        )
     env = {**os.environ, "LIVE_ASGI_DOCS_CACHE": str(tmp_path / "cache")}
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-j", "4", "-W", "-b", "html", str(src), str(tmp_path / "out")],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "live-asgi: app 'hello': a reader downloads" in proc.stdout

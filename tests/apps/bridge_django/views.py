@@ -20,23 +20,28 @@ def echo(request: HttpRequest, rest: str) -> HttpResponse:
     form: list[object] = []
     if request.method == "POST":
         form += [[k, v] for k, values in request.POST.lists() for v in values]
-        form += [[k, {"filename": f.name, "size": f.size, "sha256": hashlib.sha256(f.read()).hexdigest()}]
-                 for k, files in request.FILES.lists() for f in files]
-    return JsonResponse({
-        "method": request.method,
-        "rest": rest,
-        "path": request.path,
-        "path_info": request.path_info,
-        "root_path": request.META["SCRIPT_NAME"],
-        "query_string": request.META["QUERY_STRING"],
-        "query": [[k, v] for k, values in request.GET.lists() for v in values],
-        "headers": {name: request.headers.get(name) for name in ECHOED},
-        "x_dup": request.headers.get("x-dup"),
-        "url": request.build_absolute_uri(),
-        "body_len": len(body),
-        "body_sha256": hashlib.sha256(body).hexdigest(),
-        "form": form,
-    })
+        form += [
+            [k, {"filename": f.name, "size": f.size, "sha256": hashlib.sha256(f.read()).hexdigest()}]
+            for k, files in request.FILES.lists()
+            for f in files
+        ]
+    return JsonResponse(
+        {
+            "method": request.method,
+            "rest": rest,
+            "path": request.path,
+            "path_info": request.path_info,
+            "root_path": request.META["SCRIPT_NAME"],
+            "query_string": request.META["QUERY_STRING"],
+            "query": [[k, v] for k, values in request.GET.lists() for v in values],
+            "headers": {name: request.headers.get(name) for name in ECHOED},
+            "x_dup": request.headers.get("x-dup"),
+            "url": request.build_absolute_uri(),
+            "body_len": len(body),
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+            "form": form,
+        }
+    )
 
 
 def status(request: HttpRequest, code: int) -> HttpResponse:

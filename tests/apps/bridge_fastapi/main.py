@@ -38,8 +38,16 @@ async def form_items(request: Request) -> list[Any]:
                 items.append([key, value])
             else:
                 data = await value.read()
-                items.append([key, {"filename": value.filename, "size": len(data),
-                                    "sha256": hashlib.sha256(data).hexdigest()}])
+                items.append(
+                    [
+                        key,
+                        {
+                            "filename": value.filename,
+                            "size": len(data),
+                            "sha256": hashlib.sha256(data).hexdigest(),
+                        },
+                    ]
+                )
     return items
 
 
@@ -47,22 +55,26 @@ async def form_items(request: Request) -> list[Any]:
 async def echo(request: Request, rest: str) -> JSONResponse:
     """What the app sees of the request."""
     body = await request.body()
-    return JSONResponse({
-        "method": request.method,
-        "rest": rest,
-        "path": request.scope["path"],
-        "root_path": request.scope["root_path"],
-        "raw_path": request.scope["raw_path"].decode("latin-1"),
-        "query_string": request.scope["query_string"].decode("latin-1"),
-        "query": list(request.query_params.multi_items()),
-        "headers": {name: request.headers.getlist(name) for name in ECHOED},
-        "x_dup": request.headers.getlist("x-dup"),
-        "url": str(request.url),
-        "body_len": len(body),
-        "body_sha256": hashlib.sha256(body).hexdigest(),
-        "json": await request.json() if request.headers.get("content-type") == "application/json" else None,
-        "form": await form_items(request),
-    })
+    return JSONResponse(
+        {
+            "method": request.method,
+            "rest": rest,
+            "path": request.scope["path"],
+            "root_path": request.scope["root_path"],
+            "raw_path": request.scope["raw_path"].decode("latin-1"),
+            "query_string": request.scope["query_string"].decode("latin-1"),
+            "query": list(request.query_params.multi_items()),
+            "headers": {name: request.headers.getlist(name) for name in ECHOED},
+            "x_dup": request.headers.getlist("x-dup"),
+            "url": str(request.url),
+            "body_len": len(body),
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+            "json": await request.json()
+            if request.headers.get("content-type") == "application/json"
+            else None,
+            "form": await form_items(request),
+        }
+    )
 
 
 @app.get("/status/{code}")
@@ -205,8 +217,10 @@ PAGE = """<!doctype html><meta charset="utf-8"><title>{title}</title>
 @app.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> str:
     root = request.scope["root_path"]
-    form = (f'<form id="login" method="post" action="{root}/login">'
-            '<input name="user"><button type="submit">Log in</button></form>')
+    form = (
+        f'<form id="login" method="post" action="{root}/login">'
+        '<input name="user"><button type="submit">Log in</button></form>'
+    )
     return PAGE.format(title="Bridge test app", root=root, body=form)
 
 
@@ -221,8 +235,14 @@ async def login(request: Request, user: Annotated[str, Form()]) -> RedirectRespo
 async def me(request: Request) -> str:
     root = request.scope["root_path"]
     user = request.cookies.get("user")
-    body = (f'<p id="who">logged in as {user}</p><form method="post" action="{root}/logout">'
-            '<button id="logout" type="submit">Log out</button></form>') if user else '<p id="who">nobody</p>'
+    body = (
+        (
+            f'<p id="who">logged in as {user}</p><form method="post" action="{root}/logout">'
+            '<button id="logout" type="submit">Log out</button></form>'
+        )
+        if user
+        else '<p id="who">nobody</p>'
+    )
     return PAGE.format(title="Me", root=root, body=body)
 
 
@@ -243,6 +263,8 @@ async def framed() -> HTMLResponse:
     """A page that forbids framing, as many apps' security middleware does."""
     return HTMLResponse(
         '<!doctype html><h1 id="framed">Shown although the app forbids frames</h1>',
-        headers={"x-frame-options": "DENY",
-                 "content-security-policy": "frame-ancestors 'none'; default-src 'self' 'unsafe-inline'"},
+        headers={
+            "x-frame-options": "DENY",
+            "content-security-policy": "frame-ancestors 'none'; default-src 'self' 'unsafe-inline'",
+        },
     )

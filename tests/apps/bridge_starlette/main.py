@@ -27,23 +27,33 @@ async def echo(request: Request) -> Response:
                     form.append([key, value])
                 else:
                     data = await value.read()
-                    form.append([key, {"filename": value.filename, "size": len(data),
-                                       "sha256": hashlib.sha256(data).hexdigest()}])
-    return JSONResponse({
-        "method": request.method,
-        "rest": request.path_params["rest"],
-        "path": request.scope["path"],
-        "root_path": request.scope["root_path"],
-        "raw_path": request.scope["raw_path"].decode("latin-1"),
-        "query_string": request.scope["query_string"].decode("latin-1"),
-        "query": list(request.query_params.multi_items()),
-        "headers": {name: request.headers.getlist(name) for name in ECHOED},
-        "x_dup": request.headers.getlist("x-dup"),
-        "url": str(request.url),
-        "body_len": len(body),
-        "body_sha256": hashlib.sha256(body).hexdigest(),
-        "form": form,
-    })
+                    form.append(
+                        [
+                            key,
+                            {
+                                "filename": value.filename,
+                                "size": len(data),
+                                "sha256": hashlib.sha256(data).hexdigest(),
+                            },
+                        ]
+                    )
+    return JSONResponse(
+        {
+            "method": request.method,
+            "rest": request.path_params["rest"],
+            "path": request.scope["path"],
+            "root_path": request.scope["root_path"],
+            "raw_path": request.scope["raw_path"].decode("latin-1"),
+            "query_string": request.scope["query_string"].decode("latin-1"),
+            "query": list(request.query_params.multi_items()),
+            "headers": {name: request.headers.getlist(name) for name in ECHOED},
+            "x_dup": request.headers.getlist("x-dup"),
+            "url": str(request.url),
+            "body_len": len(body),
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+            "form": form,
+        }
+    )
 
 
 async def status(request: Request) -> Response:
@@ -84,8 +94,9 @@ async def upload(request: Request) -> Response:
         file = form["file"]
         assert not isinstance(file, str)
         data = await file.read()
-        return JSONResponse({"filename": file.filename, "size": len(data),
-                             "sha256": hashlib.sha256(data).hexdigest()})
+        return JSONResponse(
+            {"filename": file.filename, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        )
 
 
 async def cookies(request: Request) -> Response:
@@ -124,8 +135,12 @@ async def session_logout(request: Request) -> Response:
 
 app = Starlette(
     routes=[
-        Route("/echo/{rest:path}", echo, name="echo",
-              methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        Route(
+            "/echo/{rest:path}",
+            echo,
+            name="echo",
+            methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        ),
         Route("/status/{code:int}", status),
         Route("/etag", etag),
         Route("/dup-headers", dup_headers),

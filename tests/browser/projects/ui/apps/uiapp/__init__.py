@@ -30,7 +30,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     root = scope["root_path"]
-    path = scope["path"][len(root):] or "/"
+    path = scope["path"][len(root) :] or "/"
     status = 200
     if path == "/":
         body = _page(root, "Hello from the test app")
