@@ -46,3 +46,21 @@ def wait_frame_text(frame: Any, selector: str, text: str, timeout: float = 20_00
         arg=[selector, text],
         timeout=timeout,
     )
+
+
+def add_item(frame: Any, title: str) -> None:
+    """Post the sample to-do app's form and wait for the redirected list."""
+    frame.fill("input[name=title]", title)
+    frame.click("button[type=submit]")
+    wait_frame_text(frame, "#items", title)
+
+
+def stop_all_service_workers(context: Any, page: Any) -> None:
+    """Stop every service worker, as a browser does to idle ones (DevTools protocol)."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("ServiceWorker.enable")
+    versions: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: versions.extend(e["versions"]))
+    cdp.send("ServiceWorker.stopAllWorkers")
+    page.wait_for_timeout(300)
+    assert any(v["runningStatus"] == "stopped" for v in versions), versions

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from .helpers import APP_STARTUP_MS, app_frame, open_embed, wait_frame_text
+from .helpers import (
+    APP_STARTUP_MS,
+    add_item,
+    app_frame,
+    open_embed,
+    stop_all_service_workers,
+    wait_frame_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -68,9 +75,7 @@ def test_form_post_lands_on_the_redirected_page_with_the_new_item(context: Any, 
     frame = app_frame(page)
     frame.click("#items-link")
     wait_frame_text(frame, "h1", "Items")
-    frame.fill("input[name=title]", "Buy milk & höney")
-    frame.click("button[type=submit]")
-    wait_frame_text(frame, "#items", "Buy milk & höney")
+    add_item(frame, "Buy milk & höney")
     assert frame.url.endswith("/items")
     assert frame.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate"
 
@@ -117,16 +122,8 @@ def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(
     frame = app_frame(page)
     frame.click("#items-link")
     wait_frame_text(frame, "h1", "Items")
-    frame.fill("input[name=title]", "survives")
-    frame.click("button[type=submit]")
-    wait_frame_text(frame, "#items", "survives")
-    cdp = context.new_cdp_session(page)
-    cdp.send("ServiceWorker.enable")
-    versions: list[dict[str, Any]] = []
-    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: versions.extend(e["versions"]))
-    cdp.send("ServiceWorker.stopAllWorkers")
-    page.wait_for_timeout(300)
-    assert any(v["runningStatus"] == "stopped" for v in versions), versions
+    add_item(frame, "survives")
+    stop_all_service_workers(context, page)
     api = frame.evaluate("fetch('api/items').then(r => r.json())")
     assert "survives" in api["items"]
     frame.goto(frame.url)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import app_frame, open_embed, wait_frame_text
+from .helpers import add_item, app_frame, open_embed, stop_all_service_workers, wait_frame_text
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +41,7 @@ def test_form_post_lands_on_the_redirected_page_with_the_new_item(context: Any, 
     page = open_embed(context, site_url + "markdown.html")  # starts at /items
     frame = app_frame(page)
     wait_frame_text(frame, "h1", "Items")
-    frame.fill("input[name=title]", "Buy milk & höney")
-    frame.click("button[type=submit]")
-    wait_frame_text(frame, "#items", "Buy milk & höney")
+    add_item(frame, "Buy milk & höney")
     # The 303 was followed with a GET: the frame shows the list, not the POST answer.
     assert frame.url.endswith("/items")
     assert frame.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate"
@@ -71,18 +69,14 @@ def test_two_tabs_are_answered_by_their_own_runtimes(context: Any, site_url: str
     tab_b = open_embed(context, site_url + "markdown.html")
     frame_a, frame_b = app_frame(tab_a), app_frame(tab_b)
     assert frame_a.url != frame_b.url
-    frame_a.fill("input[name=title]", "only in tab A")
-    frame_a.click("button[type=submit]")
-    wait_frame_text(frame_a, "#items", "only in tab A")
+    add_item(frame_a, "only in tab A")
     # Tab B's reload and API call go to tab B's runtime, which never saw the item.
     frame_b.goto(frame_b.url)
     wait_frame_text(frame_b, "h1", "Items")
     assert "only in tab A" not in frame_b.inner_text("#items")
     api_b = frame_b.evaluate("fetch('api/items').then(r => r.json())")
     assert api_b == {"items": ["Read the docs", "Try the live app"]}
-    frame_b.fill("input[name=title]", "only in tab B")
-    frame_b.click("button[type=submit]")
-    wait_frame_text(frame_b, "#items", "only in tab B")
+    add_item(frame_b, "only in tab B")
     frame_a.goto(frame_a.url)
     wait_frame_text(frame_a, "#items", "only in tab A")
     assert "only in tab B" not in frame_a.inner_text("#items")
@@ -93,16 +87,8 @@ def test_the_app_and_its_state_survive_the_browser_stopping_service_workers(
 ) -> None:
     page = open_embed(context, site_url + "markdown.html")
     frame = app_frame(page)
-    frame.fill("input[name=title]", "survives")
-    frame.click("button[type=submit]")
-    wait_frame_text(frame, "#items", "survives")
-    cdp = context.new_cdp_session(page)
-    cdp.send("ServiceWorker.enable")
-    versions: list[dict[str, Any]] = []
-    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: versions.extend(e["versions"]))
-    cdp.send("ServiceWorker.stopAllWorkers")
-    page.wait_for_timeout(300)
-    assert any(v["runningStatus"] == "stopped" for v in versions), versions
+    add_item(frame, "survives")
+    stop_all_service_workers(context, page)
     # The next request starts a fresh service worker that asks the page for a port.
     api = frame.evaluate("fetch('api/items').then(r => r.json())")
     assert "survives" in api["items"]
