@@ -100,6 +100,24 @@ await asyncio.gather(*(bridge.handle(req, Sink()) for _ in range(50)))
 postMessage(result.toJs());
 """
 
+# A service worker that answers every request in its scope at once with a
+# constant: the cost of the interception itself, with no app behind it.
+SW_FLOOR = """self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (e) => e.waitUntil(self.clients.claim()));
+self.addEventListener("fetch", (e) => {
+  if (e.request.mode === "navigate") {
+    e.respondWith(new Response("<!doctype html><title>sw floor</title>", {headers: {"content-type": "text/html"}}));
+  } else {
+    e.respondWith(new Response('{"items": ["Read the docs", "Try the live app"]}', {headers: {"content-type": "application/json"}}));
+  }
+});
+"""
+SW_FLOOR_SETUP = """async () => {
+  const reg = await navigator.serviceWorker.register("sw-floor.js", {scope: "./sw-floor/"});
+  const sw = reg.installing || reg.waiting || reg.active;
+  if (sw.state !== "activated") await new Promise((r) => sw.addEventListener("statechange", () => sw.state === "activated" && r()));
+}"""
+
 IN_FRAME_SMALL = """async (n) => {
   const times = [];
   for (let i = 0; i < n; i++) {
@@ -186,6 +204,7 @@ def build_site(out: Path) -> None:
     (bench_dir / "floor-worker.js").write_text(FLOOR_WORKER)
     (bench_dir / "python-alone.html").write_text(PYTHON_ALONE_HTML)
     (bench_dir / "python-alone-worker.js").write_text(PYTHON_ALONE_WORKER)
+    (bench_dir / "sw-floor.js").write_text(SW_FLOOR)
     (bench_dir / "small.json").write_text(json.dumps({"items": ["Read the docs", "Try the live app"]}))
     (bench_dir / "1mib.bin").write_bytes(
         bytes(i % 251 for i in range(251)) * (1024 * 1024 // 251) + bytes(1024 * 1024 % 251)
@@ -236,6 +255,11 @@ def run(
                     )
                     figures.add(
                         "static 1 MiB fetch", *page.evaluate(STATIC_FETCH, [base + "bench/1mib.bin", large])
+                    )
+                    page.evaluate(SW_FLOOR_SETUP)
+                    page.goto(base + "bench/sw-floor/page.html")
+                    figures.add(
+                        "service worker answering a constant", *page.evaluate(IN_FRAME_SMALL, requests)
                     )
                     page.goto(base + "bench/python-alone.html")
                     alone, alone_concurrent = page.evaluate("window.pythonAlone")
@@ -299,6 +323,7 @@ FLOORS = {
     "small request": "static small fetch",
     "1 MB response": "static 1 MiB fetch",
     "small request, Python alone": "static small fetch",
+    "service worker answering a constant": "static small fetch",
     "cold bytes transferred": "floor cold bytes transferred",
 }
 ORDER = [
@@ -306,6 +331,7 @@ ORDER = [
     "floor warm",
     "static small fetch",
     "static 1 MiB fetch",
+    "service worker answering a constant",
     "small request, Python alone",
     "50 concurrent, Python alone",
     "cold start",
@@ -338,7 +364,7 @@ def summarize(figures: Figures) -> dict[str, Any]:
             "median": statistics.median(values),
             "max": max(values),
         }
-        if name.startswith("small request"):
+        if name.startswith("small request") or name.startswith("service worker"):
             row["p95"] = percentile(values, 0.95)
         floor = FLOORS.get(name)
         if floor and figures.samples.get(floor):

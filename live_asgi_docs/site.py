@@ -257,7 +257,9 @@ class LiveSite:
 
         build = hashlib.sha256(PYODIDE_VERSION.encode())
         reports = []
-        for options in sorted(embeds, key=lambda e: e.name):
+        # One app may be embedded on several pages: it is written once.
+        unique = {e.name: e for e in embeds}
+        for options in sorted(unique.values(), key=lambda e: e.name):
             source, resolution = self.prepare(options)
             for wheel in resolution.wheels:
                 _copy_if_changed(resolution.path(wheel), assets / "wheels" / wheel.file_name)
