@@ -219,6 +219,26 @@ function show(embed, text, more = {}) {
   action.onclick = more.onAction || null;
 }
 
+/** How long an app's lifespan shutdown may take before its worker is ended. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+/**
+ * End an app worker the way a server stops: its app's lifespan shutdown runs
+ * (best effort), then the worker ends, at the latest after a grace period.
+ * @param {Worker} worker
+ */
+function retire(worker) {
+  worker.postMessage({ type: "shutdown" });
+  setTimeout(() => worker.terminate(), SHUTDOWN_GRACE_MS);
+}
+
+// A page that goes away gives its apps the same chance, as far as the
+// browser lets the workers run.
+addEventListener("pagehide", (event) => {
+  if (event.persisted) return; // kept in the back/forward cache: the app lives on
+  for (const embed of live) embed.worker?.postMessage({ type: "shutdown" });
+});
+
 /**
  * Stop an embed's instance: its worker, its frame, its timers.
  * @param {Embed} embed
@@ -227,7 +247,7 @@ function stopInstance(embed) {
   clearTimeout(embed.watchdog);
   embed.resize?.disconnect();
   embed.resize = null;
-  if (embed.worker) embed.worker.terminate();
+  if (embed.worker) retire(embed.worker);
   embed.worker = null;
   instances.delete(embed.id);
   embed.id = "";

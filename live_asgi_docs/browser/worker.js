@@ -331,5 +331,16 @@ scope.onmessage = (event) => {
     });
   } else if (msg.type === "port" && event.ports[0]) {
     attach(event.ports[0]);
+  } else if (msg.type === "shutdown") {
+    // Best effort, as a server stopping: the app's lifespan shutdown, then the end.
+    (async () => {
+      try {
+        if (bridge) await bridge.shutdown();
+      } catch (err) {
+        console.warn(`live-asgi: the app's shutdown failed: ${err}`);
+      } finally {
+        scope.close();
+      }
+    })();
   }
 };

@@ -27,6 +27,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                print("uiapp: lifespan shutdown ran")
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     root = scope["root_path"]
