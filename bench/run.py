@@ -74,8 +74,9 @@ const pyodide = await loadPyodide({
   packages: manifest.packages,
 });
 pyodide.unpackArchive(await (await fetch(new URL(manifest.bundle, manifestUrl))).arrayBuffer(), "zip", { extractDir: "/app" });
-pyodide.FS.writeFile("/app/_live_asgi_bridge.py", await (await fetch(new URL("bridge.py", assets))).text());
-pyodide.FS.writeFile("/app/_live_asgi_compat.py", await (await fetch(new URL("pyodide_compat.py", assets))).text());
+const code = new URL("__CODE__/", assets);
+pyodide.FS.writeFile("/app/_live_asgi_bridge.py", await (await fetch(new URL("bridge.py", code))).text());
+pyodide.FS.writeFile("/app/_live_asgi_compat.py", await (await fetch(new URL("pyodide_compat.py", code))).text());
 const result = await pyodide.runPythonAsync(`
 import sys, time, asyncio
 sys.path.insert(0, "/app")
@@ -203,7 +204,8 @@ def build_site(out: Path) -> None:
     (bench_dir / "floor.html").write_text(FLOOR_HTML)
     (bench_dir / "floor-worker.js").write_text(FLOOR_WORKER)
     (bench_dir / "python-alone.html").write_text(PYTHON_ALONE_HTML)
-    (bench_dir / "python-alone-worker.js").write_text(PYTHON_ALONE_WORKER)
+    code = next((out / "_static" / "_live_asgi").glob("code-*")).name
+    (bench_dir / "python-alone-worker.js").write_text(PYTHON_ALONE_WORKER.replace("__CODE__", code))
     (bench_dir / "sw-floor.js").write_text(SW_FLOOR)
     (bench_dir / "small.json").write_text(json.dumps({"items": ["Read the docs", "Try the live app"]}))
     (bench_dir / "1mib.bin").write_bytes(

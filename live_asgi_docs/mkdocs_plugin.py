@@ -40,7 +40,7 @@ from mkdocs.utils import get_relative_url
 
 from .markdown_block import Block, LiveAsgiBlockExtension
 from .options import EmbedOptions, OptionError, Settings, parse_embed
-from .site import LiveSite
+from .site import LiveSite, code_folder
 
 __all__ = ["ASSETS", "LiveAsgiConfig", "LiveAsgiPlugin", "PluginOptions"]
 
@@ -205,8 +205,8 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
         # In the content, not in <head>: Material's instant navigation swaps
         # only the content, and re-inserts the scripts found in it.
         return (
-            f'<link rel="stylesheet" href="{assets}/live-asgi.css">'
-            f'<script type="module" src="{assets}/loader.js"></script>\n' + html
+            f'<link rel="stylesheet" href="{assets}/{code_folder()}/live-asgi.css">'
+            f'<script type="module" src="{assets}/{code_folder()}/loader.js"></script>\n' + html
         )
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -8,6 +8,7 @@ embed's line), renders :meth:`LiveSite.embed_html` into the page, and calls
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -35,6 +36,21 @@ FETCHED_RUNTIME_FILES = tuple(name for name in RUNTIME_FILES if name != "pyodide
 #: Their sizes in the pinned release, for sites that load it from the CDN
 #: (uncompressed, as the browser counts them).
 CDN_RUNTIME_BYTES = 13_412_130
+
+
+@functools.cache
+def code_folder() -> str:
+    """The folder of this release's browser code, named by its content.
+
+    A redeploy with other code gets other URLs, so a host's ``max-age`` can
+    never pair a new ``loader.js`` with an old ``worker.js``.
+    """
+    digest = hashlib.sha256()
+    for name in BROWSER_FILES:
+        digest.update((BROWSER_DIR / name).read_bytes())
+    for name in PYTHON_FILES:
+        digest.update((PACKAGE_DIR / name).read_bytes())
+    return f"code-{digest.hexdigest()[:12]}"
 
 
 def _sw_template() -> Path:
@@ -232,8 +248,8 @@ class LiveSite:
             '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title}</title>"
-            f'<link rel="stylesheet" href="../../{self.assets}/live-asgi.css">'
-            f'<script type="module" src="../../{self.assets}/loader.js"></script>'
+            f'<link rel="stylesheet" href="../../{self.assets}/{code_folder()}/live-asgi.css">'
+            f'<script type="module" src="../../{self.assets}/{code_folder()}/loader.js"></script>'
             f'</head><body class="live-asgi-shell">{embed}</body></html>\n'
         )
 
@@ -250,10 +266,14 @@ class LiveSite:
             for name in RUNTIME_FILES:
                 _copy_if_changed(runtime.directory / name, assets / "pyodide" / name)
                 runtime_size += (runtime.directory / name).stat().st_size
+        code = assets / code_folder()
         for name in BROWSER_FILES:
-            _copy_if_changed(BROWSER_DIR / name, assets / name)
+            _copy_if_changed(BROWSER_DIR / name, code / name)
         for name in PYTHON_FILES:
-            _copy_if_changed(PACKAGE_DIR / name, assets / name)
+            _copy_if_changed(PACKAGE_DIR / name, code / name)
+        for stale in assets.glob("code-*"):
+            if stale != code:
+                shutil.rmtree(stale)
 
         build = hashlib.sha256(PYODIDE_VERSION.encode())
         reports = []
@@ -295,8 +315,7 @@ class LiveSite:
                     app=len(bundle),
                 )
             )
-        for name in (*BROWSER_FILES, *PYTHON_FILES):
-            build.update((assets / name).read_bytes())
+        build.update(code_folder().encode())
         sw = _sw_template().read_text().replace("__LIVE_ASGI_BUILD__", build.hexdigest()[:16])
         _write_if_changed(outdir / SW_PATH, sw.encode())
         for options in embeds:

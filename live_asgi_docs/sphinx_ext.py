@@ -22,7 +22,7 @@ from sphinx.util.typing import ExtensionMetadata
 
 from . import __version__
 from .options import EMBED_OPTION_NAMES, EmbedOptions, OptionError, Settings, parse_embed
-from .site import LiveSite
+from .site import LiveSite, code_folder
 
 logger = logging.getLogger(__name__)
 
@@ -164,8 +164,9 @@ def on_html_page_context(
 ) -> None:
     if app.builder.format != "html" or not _embeds(app.env).get(pagename):
         return
-    app.builder.add_css_file("_live_asgi/live-asgi.css")  # type: ignore[attr-defined]
-    app.builder.add_js_file("_live_asgi/loader.js", type="module")  # type: ignore[attr-defined]
+    code = f"_live_asgi/{code_folder()}"
+    app.builder.add_css_file(f"{code}/live-asgi.css")  # type: ignore[attr-defined]
+    app.builder.add_js_file(f"{code}/loader.js", type="module")  # type: ignore[attr-defined]
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:

@@ -361,7 +361,8 @@ async function start(embed) {
   if (el.dataset.state !== "starting") return;
 
   const id = instanceId();
-  const worker = new Worker(new URL("worker.js", assets), { type: "module", name: `live-asgi ${config.name}` });
+  // The browser code lies next to this file, in a folder named by its content.
+  const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module", name: `live-asgi ${config.name}` });
   embed.worker = worker;
   embed.id = id;
   instances.set(id, { worker, scope: embed.scope });
@@ -422,7 +423,7 @@ async function start(embed) {
       type: "boot",
       runtime: new URL(config.runtime, assets).href,
       manifest: new URL(`apps/${config.name}/manifest.json`, assets).href,
-      bridge: new URL("bridge.py", assets).href,
+      bridge: new URL("bridge.py", import.meta.url).href,
     });
   });
   if (!ready || embed.worker !== worker) return;

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from live_asgi_docs.site import code_folder
+
 from .helpers import (
     APP_STARTUP_MS,
     add_item,
@@ -19,7 +21,7 @@ from .helpers import (
 
 pytestmark = pytest.mark.browser
 
-WORKER_SCRIPT = "/assets/_live_asgi/worker.js"
+WORKER_SCRIPT = f"/assets/_live_asgi/{code_folder()}/worker.js"
 
 
 @pytest.fixture(scope="module")

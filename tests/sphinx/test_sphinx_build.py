@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from live_asgi_docs.site import code_folder
+
 
 def embeds(html: str) -> list[dict[str, Any]]:
     return [json.loads(m.replace("&quot;", '"')) for m in re.findall(r'data-live-asgi="([^"]+)"', html)]
@@ -26,7 +28,8 @@ def test_html_build_writes_a_static_site_with_the_app(app: Any, warning: StringI
     assert [c["name"] for c in configs] == ["hello", "shop-demo"]
     assert configs[1]["path"] == "/cart?x=1" and configs[1]["height"] == "30em"
     assert configs[0]["root"] == "./" and configs[0]["assets"] == "_static/_live_asgi/"
-    assert 'src="_static/_live_asgi/loader.js' in index and 'type="module"' in index
+    code = code_folder()
+    assert f'src="_static/_live_asgi/{code}/loader.js' in index and 'type="module"' in index
     # Pages without an embed get no script; nested pages point back to the root.
     assert "_live_asgi" not in (out / "plain.html").read_text()
     deep = embeds((out / "sub" / "deep.html").read_text())
@@ -35,7 +38,7 @@ def test_html_build_writes_a_static_site_with_the_app(app: Any, warning: StringI
     sw = (out / "app" / "live-asgi-sw.js").read_text()
     assert "__LIVE_ASGI_BUILD__" not in sw
     for name in ("loader.js", "worker.js", "embed.js", "bridge.py", "live-asgi.css"):
-        assert (out / "_static" / "_live_asgi" / name).is_file(), name
+        assert (out / "_static" / "_live_asgi" / code / name).is_file(), name
     manifest = json.loads((out / "_static/_live_asgi/apps/shop-demo/manifest.json").read_text())
     assert manifest["target"] == "shop.web:app" and manifest["packages"] == []
     with zipfile.ZipFile(out / "_static/_live_asgi/apps/shop-demo" / manifest["bundle"]) as zf:
@@ -94,3 +97,17 @@ def test_importing_the_package_imports_neither_sphinx_nor_mkdocs() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.sphinx("html", testroot="basic")
+def test_browser_code_lies_in_a_folder_named_by_its_content(app: Any) -> None:
+    # A redeploy with other code gets other URLs: a host's max-age never pairs
+    # a new loader with an old worker. A stale folder is removed.
+    out = Path(app.outdir)
+    stale = out / "_static" / "_live_asgi" / "code-000000000000"
+    stale.mkdir(parents=True)
+    (stale / "worker.js").write_text("old")
+    app.build()
+    folders = [p.name for p in (out / "_static" / "_live_asgi").glob("code-*")]
+    assert folders == [code_folder()]
+    assert code_folder() != "code-000000000000" and len(code_folder()) == len("code-") + 12

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from live_asgi_docs.options import OptionError, Settings, parse_embed
-from live_asgi_docs.site import CDN_RUNTIME_BYTES, LiveSite
+from live_asgi_docs.site import CDN_RUNTIME_BYTES, LiveSite, code_folder
 
 APPS = Path(__file__).parent.parent / "browser" / "projects" / "ui"
 
@@ -49,5 +49,5 @@ def test_the_page_of_an_app_url_opened_directly_starts_at_once_full_window() -> 
     config = _config(page)
     assert config["full"] is True and config["autostart"] == "load"
     assert config["root"] == "../../" and config["assets"] == "../../_static/_live_asgi/"
-    assert '<script type="module" src="../../_static/_live_asgi/loader.js">' in page
+    assert f'<script type="module" src="../../_static/_live_asgi/{code_folder()}/loader.js">' in page
     assert "<head>" in page  # the service worker puts a <base> right after it
