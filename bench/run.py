@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+#: Headless Chromium on a closed network: without the background-networking
+#: flags it floods the network with requests that are refused.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

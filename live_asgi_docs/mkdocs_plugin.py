@@ -40,7 +40,7 @@ from mkdocs.utils import get_relative_url
 
 from .markdown_block import Block, LiveAsgiBlockExtension
 from .options import EmbedOptions, OptionError, Settings, parse_embed
-from .site import LiveSite, code_folder
+from .site import LiveSite, code_folder, name_conflict
 
 __all__ = ["ASSETS", "LiveAsgiConfig", "LiveAsgiPlugin", "PluginOptions"]
 
@@ -172,13 +172,14 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
             self.site.prepare(options)
         except OptionError as exc:
             return self._fail(where, str(exc))
-        for other_where, other in self.uses.get(options.name, []):
-            if (other.target, other.requirements) != (options.target, options.requirements):
-                return self._fail(
-                    where,
-                    f"the app name {options.name!r} is already used for {other.target} in "
-                    f"{other_where}; give this app its own :name:",
-                )
+        conflict = name_conflict(options, self.uses.get(options.name, []))
+        if conflict is not None:
+            other_where, other = conflict
+            return self._fail(
+                where,
+                f"the app name {options.name!r} is already used for {other.target} in "
+                f"{other_where}; give this app its own :name:",
+            )
         self.uses.setdefault(options.name, []).append((where, options))
         if self.page is None:
             root = "."

@@ -19,6 +19,7 @@ import tempfile
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,20 @@ class Resolution:
     def path(self, wheel: Wheel) -> Path:
         """The wheel's file in the cache."""
         return self.directory / wheel.file_name
+
+
+def publish_dir(tmp: Path, target: Path, complete: Callable[[Path], bool]) -> None:
+    """Move a finished temporary folder to its place in the cache.
+
+    Builds may run side by side (``sphinx-build -j``, two projects sharing a
+    cache): when another one got there first, its folder is as good, as long
+    as ``complete`` says so.
+    """
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if not complete(target):
+            raise
 
 
 def cache_root(setting: str | None) -> Path:
@@ -240,7 +255,7 @@ def build_local_project(directory: Path, cache_dir: Path) -> Path:
     if built:
         return built[0]
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+    with tempfile.TemporaryDirectory(dir=target.parent, ignore_cleanup_errors=True) as tmp:
         proc = subprocess.run(
             [
                 sys.executable,
@@ -273,11 +288,7 @@ def build_local_project(directory: Path, cache_dir: Path) -> Path:
                 f"({wheels[0].name}), not for Pyodide; a project with compiled code must be "
                 "built with pyodide-build, and the .whl file listed as the requirement"
             )
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            pass
-        Path(tmp).mkdir(exist_ok=True)
+        publish_dir(Path(tmp), target, lambda t: any(t.glob("*.whl")))
     return sorted(target.glob("*.whl"))[0]
 
 
@@ -417,12 +428,7 @@ def resolve(
         (tmp / "resolution.json").write_text(
             json.dumps({"requirements": list(requirements), "wheels": [asdict(w) for w in wheels]}, indent=1)
         )
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            # Another build (sphinx-build -j) got there first: theirs is as good.
-            if not manifest.is_file():
-                raise
+        publish_dir(tmp, target, lambda t: (t / "resolution.json").is_file())
         return _load(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import tarfile
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .options import PYODIDE_CDN, PYODIDE_VERSION, OptionError
+from .packages import publish_dir
 
 __all__ = ["RUNTIME_FILES", "Runtime", "locate_runtime"]
 
@@ -46,6 +46,10 @@ class Runtime:
         return self.directory is not None
 
 
+def _complete(directory: Path) -> bool:
+    return all((directory / name).is_file() for name in RUNTIME_FILES)
+
+
 def _check_dir(directory: Path, where: str) -> Path:
     missing = [name for name in RUNTIME_FILES if not (directory / name).is_file()]
     if missing:
@@ -66,7 +70,7 @@ def _check_dir(directory: Path, where: str) -> Path:
 
 def _from_npm(cache_dir: Path) -> Path:
     target = cache_dir / f"pyodide-npm-{PYODIDE_VERSION}"
-    if all((target / name).is_file() for name in RUNTIME_FILES):
+    if _complete(target):
         return target
     npm = shutil.which("npm")
     if npm is None:
@@ -98,11 +102,7 @@ def _from_npm(cache_dir: Path) -> Path:
                     assert source is not None
                     (unpacked / name).write_bytes(source.read())
         _check_dir(unpacked, f"npm package pyodide@{PYODIDE_VERSION}")
-        try:
-            os.replace(unpacked, target)
-        except OSError:
-            if not all((target / name).is_file() for name in RUNTIME_FILES):
-                raise
+        publish_dir(unpacked, target, _complete)
     return target
 
 
@@ -110,10 +110,10 @@ def _from_url(url: str, cache_dir: Path) -> Path:
     base = url if url.endswith("/") else url + "/"
     key = hashlib.sha256(base.encode()).hexdigest()[:16]
     target = cache_dir / f"pyodide-url-{key}"
-    if all((target / name).is_file() for name in RUNTIME_FILES):
+    if _complete(target):
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+    with tempfile.TemporaryDirectory(dir=cache_dir, ignore_cleanup_errors=True) as tmp:
         for name in RUNTIME_FILES:
             try:
                 with urllib.request.urlopen(base + name, timeout=60) as resp:
@@ -124,12 +124,7 @@ def _from_url(url: str, cache_dir: Path) -> Path:
                     'check the URL, or use "npm" or a local directory'
                 ) from None
         _check_dir(Path(tmp), base)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if not all((target / name).is_file() for name in RUNTIME_FILES):
-                raise
-        Path(tmp).mkdir(exist_ok=True)  # for TemporaryDirectory's cleanup
+        publish_dir(Path(tmp), target, _complete)
     return target
 
 

@@ -13,11 +13,12 @@ import hashlib
 import html
 import json
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import apps, packages
-from .options import PYODIDE_VERSION, EmbedOptions, OptionError, Settings
+from .options import PYODIDE_CDN, PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, locate_runtime
 
 __all__ = ["SW_PATH", "AppReport", "LiveSite"]
@@ -115,22 +116,24 @@ class LiveSite:
         )
         self._runtime_bytes: int | None = None
         self._download: dict[EmbedOptions, int] = {}
+        # Every embed of an app asks the same questions: answer each once a build.
+        self._prepared: dict[tuple[str, tuple[str, ...]], tuple[apps.AppSource, packages.Resolution]] = {}
+        self._bundles: dict[Path, bytes] = {}
 
     @property
     def app_dirs(self) -> list[Path]:
         """The directories searched for app code, absolute."""
         return [(self.config_dir / d).resolve() for d in self.settings.app_dirs]
 
+    @functools.cached_property
     def distribution(self) -> packages.Distribution | None:
         """Pyodide's own package distribution, or ``None`` if its lock cannot be had."""
-        if not hasattr(self, "_distribution"):
-            self._distribution = packages.load_distribution(
-                self.settings.pyodide_packages,
-                cache_dir=self.cache_dir,
-                base_dir=self.config_dir,
-                runtime=self._runtime_lock(),
-            )
-        return self._distribution
+        return packages.load_distribution(
+            self.settings.pyodide_packages,
+            cache_dir=self.cache_dir,
+            base_dir=self.config_dir,
+            runtime=self._runtime_lock(),
+        )
 
     def _runtime_lock(self) -> Path | None:
         # A vendored runtime carries the same pyodide-lock.json as the CDN.
@@ -150,6 +153,9 @@ class LiveSite:
         Raises:
             OptionError: what is wrong and how to fix it.
         """
+        key = (options.module, options.requirements)
+        if key in self._prepared:
+            return self._prepared[key]
         source = apps.find_app(options.module, self.app_dirs)
         requirements_file = apps.requirements_file(source)
         resolution = packages.resolve(
@@ -158,9 +164,16 @@ class LiveSite:
             index_url=self.settings.index_url,
             base_dir=self.config_dir,
             requirements_file=requirements_file,
-            distribution=self.distribution() if (options.requirements or requirements_file) else None,
+            distribution=self.distribution if (options.requirements or requirements_file) else None,
         )
+        self._prepared[key] = (source, resolution)
         return source, resolution
+
+    def bundle(self, source: apps.AppSource) -> bytes:
+        """The app's code as the browser gets it (zipped once a build)."""
+        if source.top_level not in self._bundles:
+            self._bundles[source.top_level] = apps.bundle_app(source)
+        return self._bundles[source.top_level]
 
     def runtime_bytes(self) -> int:
         """What a reader downloads of the runtime itself, in bytes."""
@@ -188,15 +201,13 @@ class LiveSite:
         if options not in self._download:
             source, resolution = self.prepare(options)
             self._download[options] = (
-                self.runtime_bytes() + sum(w.size for w in resolution.wheels) + len(apps.bundle_app(source))
+                self.runtime_bytes() + sum(w.size for w in resolution.wheels) + len(self.bundle(source))
             )
         return self._download[options]
 
     def runtime_url(self) -> str:
         """The runtime's base URL, absolute or relative to the assets folder."""
         if self.settings.pyodide == "cdn":
-            from .options import PYODIDE_CDN
-
             return PYODIDE_CDN
         return "pyodide/"
 
@@ -283,7 +294,7 @@ class LiveSite:
             source, resolution = self.prepare(options)
             for wheel in resolution.wheels:
                 _copy_if_changed(resolution.path(wheel), assets / "wheels" / wheel.file_name)
-            bundle = apps.bundle_app(source)
+            bundle = self.bundle(source)
             lock = json.dumps(packages.make_lock(resolution.wheels), indent=1, sort_keys=True).encode()
             app_dir = assets / "apps" / options.name
             bundle_name = f"app-{apps.digest(bundle)}.zip"
@@ -325,12 +336,18 @@ class LiveSite:
         return reports
 
 
-def check_unique(embeds: dict[str, list[tuple[str, EmbedOptions]]]) -> None:
-    """Raise :class:`OptionError` when two pages use one app name differently."""
-    for name, uses in embeds.items():
-        targets = {(e.target, e.requirements) for _, e in uses}
-        if len(targets) > 1:
-            where = ", ".join(loc for loc, _ in uses)
-            raise OptionError(
-                f"the app name {name!r} is used for different apps ({where}); give each its own :name:"
-            )
+def name_conflict(
+    options: EmbedOptions, uses: Iterable[tuple[str, EmbedOptions]]
+) -> tuple[str, EmbedOptions] | None:
+    """The first of ``uses`` (where, embed) that gives this embed's name to another app.
+
+    One app may be embedded on many pages under one name; two different apps
+    (another target or other requirements) may not share it.
+    """
+    for where, other in uses:
+        if other.name == options.name and (other.target, other.requirements) != (
+            options.target,
+            options.requirements,
+        ):
+            return where, other
+    return None

@@ -22,7 +22,7 @@ from sphinx.util.typing import ExtensionMetadata
 
 from . import __version__
 from .options import EMBED_OPTION_NAMES, EmbedOptions, OptionError, Settings, parse_embed
-from .site import LiveSite, code_folder
+from .site import LiveSite, code_folder, name_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -76,23 +76,19 @@ class LiveAsgiDirective(SphinxDirective):
             )
             return []
         embeds = _embeds(self.env)
-        for docname, others in embeds.items():
-            for other in others:
-                if other.name == options.name and (other.target, other.requirements) != (
-                    options.target,
-                    options.requirements,
-                ):
-                    logger.warning(
-                        "live-asgi: the app name %r is already used for %s in %s; give this "
-                        "app its own :name:",
-                        options.name,
-                        other.target,
-                        docname,
-                        location=self.get_location(),
-                        type="live_asgi",
-                        subtype="duplicate",
-                    )
-                    return []
+        conflict = name_conflict(options, ((doc, e) for doc, es in embeds.items() for e in es))
+        if conflict is not None:
+            docname, other = conflict
+            logger.warning(
+                "live-asgi: the app name %r is already used for %s in %s; give this app its own :name:",
+                options.name,
+                other.target,
+                docname,
+                location=self.get_location(),
+                type="live_asgi",
+                subtype="duplicate",
+            )
+            return []
         embeds.setdefault(self.env.docname, []).append(options)
         node = live_asgi_embed()
         node["options"] = options

@@ -13,20 +13,13 @@ from pathlib import Path
 
 import pytest
 
+# The flags Chromium needs on these machines, kept once for tests and benchmark.
+from bench.run import CHROMIUM_ARGS
+
 pytest_plugins = ["sphinx.testing.fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DOCS = REPO / "sample-docs"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
