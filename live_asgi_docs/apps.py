@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from .options import OptionError
 
-__all__ = ["AppSource", "bundle_app", "find_app", "requirements_file"]
+__all__ = ["AppSource", "bundle_app", "check_target", "find_app", "requirements_file"]
 
 #: Files and folders that never belong in an app bundle.
 EXCLUDED_DIRS = frozenset(
@@ -70,6 +71,114 @@ def find_app(module: str, app_dirs: list[Path]) -> AppSource:
         f"package '{parts[0]}/' or the module '{parts[0]}.py' in one of them, or "
         "add its parent directory to the app directories setting "
         "(live_asgi_app_dirs in conf.py, app_dirs in mkdocs.yml)"
+    )
+
+
+def module_file(source: AppSource, module: str) -> Path | None:
+    """The source file of ``module`` in the app's code, or ``None`` if it has none."""
+    parts = module.split(".")
+    if source.top_level.is_file():
+        return source.top_level if len(parts) == 1 else None
+    tail = source.top_level.joinpath(*parts[1:])
+    for candidate in (tail / "__init__.py", tail.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _bound_names(body: list[ast.stmt]) -> dict[str, int] | None:
+    """The names a module's top level binds, with their lines; ``None`` if unknowable.
+
+    Follows ``if``/``try``/``with`` blocks (conditional definitions count); a
+    ``from x import *`` or a module ``__getattr__`` makes any name possible.
+    """
+    names: dict[str, int] = {}
+
+    def bind(target: ast.expr, line: int) -> None:
+        if isinstance(target, ast.Name):
+            names.setdefault(target.id, line)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                bind(element.value if isinstance(element, ast.Starred) else element, line)
+
+    def walk(statements: list[ast.stmt]) -> bool:
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if node.name == "__getattr__":
+                    return False
+                names.setdefault(node.name, node.lineno)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    bind(target, node.lineno)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                bind(node.target, node.lineno)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    if alias.name == "*":
+                        return False
+                    names.setdefault(alias.asname or alias.name.split(".")[0], node.lineno)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                bind(node.target, node.lineno)
+                if not walk(node.body + node.orelse):
+                    return False
+            elif isinstance(node, (ast.If, ast.While)):
+                if not walk(node.body + node.orelse):
+                    return False
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        bind(item.optional_vars, node.lineno)
+                if not walk(node.body):
+                    return False
+            elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                handlers = [h.body for h in getattr(node, "handlers", [])]
+                blocks = [node.body, *handlers, node.orelse, node.finalbody]  # type: ignore[attr-defined]
+                if not all(walk(block) for block in blocks):
+                    return False
+            elif isinstance(node, ast.Match):
+                if not all(walk(case.body) for case in node.cases):
+                    return False
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.NamedExpr):
+                bind(node.value.target, node.lineno)
+        return True
+
+    return names if walk(body) else None
+
+
+def check_target(source: AppSource, module: str, attr: str) -> None:
+    """Check, without importing the app, that ``module`` defines ``attr``'s first name.
+
+    Reads the module's source: an assignment, ``def``, ``class`` or import of
+    the name at its top level. Code that defines names in ways a reader of the
+    source cannot see (``from x import *``, a module ``__getattr__``) passes.
+
+    Raises:
+        OptionError: naming the module's file and what it does define.
+    """
+    path = module_file(source, module)
+    if path is None:
+        return
+    name = attr.split(".")[0]
+    if path.name == "__init__.py" and (
+        (path.parent / f"{name}.py").is_file() or (path.parent / name / "__init__.py").is_file()
+    ):
+        return  # a submodule of the package: imported as an attribute
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except SyntaxError as exc:
+        raise OptionError(
+            f"the app module {module!r} cannot be read: {exc.msg} ({path}, line {exc.lineno}); fix its syntax"
+        ) from None
+    bound = _bound_names(tree.body)
+    if bound is None or name in bound:
+        return
+    public = [n for n in bound if not n.startswith("_")]
+    likely = [n for n in public if n in ("app", "application", "asgi", "api", "server")]
+    hint = f"; it defines {', '.join(likely or public[:8])}" if public else "; it defines no names"
+    suggestion = f"write '{module}:{likely[0]}'" if likely else f"define {name} in it"
+    raise OptionError(
+        f"the app module {module!r} ({path}) has no top-level {name!r}{hint}. "
+        f"Fix the target: {suggestion}, or assign the ASGI app to {name} (e.g. '{name} = FastAPI()')"
     )
 
 

@@ -40,7 +40,7 @@ from mkdocs.utils import get_relative_url
 
 from .markdown_block import Block, LiveAsgiBlockExtension
 from .options import EmbedOptions, OptionError, Settings, parse_embed
-from .site import LiveSite, code_folder, name_conflict
+from .site import LiveSite, code_folder, error_html, name_conflict
 
 __all__ = ["ASSETS", "LiveAsgiConfig", "LiveAsgiPlugin", "PluginOptions"]
 
@@ -192,11 +192,7 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
         # A warning, as in Sphinx: `mkdocs build --strict` fails on it, a
         # plain build shows the problem in place of the app.
         log.warning("live-asgi: %s: %s", where, message)
-        return (
-            '<div class="admonition failure live-asgi-error">'
-            '<p class="admonition-title">Live app error</p>'
-            f"<p>{html.escape(f'live-asgi: {where}: {message}')}</p></div>"
-        )
+        return error_html(f"live-asgi: {where}: {message}")
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Add the stylesheet and the loader to the pages that embed an app."""

@@ -21,7 +21,7 @@ from . import apps, packages
 from .options import PYODIDE_CDN, PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, locate_runtime
 
-__all__ = ["SW_PATH", "AppReport", "LiveSite"]
+__all__ = ["ERROR_CLASSES", "SW_PATH", "AppReport", "LiveSite", "error_html"]
 
 PACKAGE_DIR = Path(__file__).parent
 BROWSER_DIR = PACKAGE_DIR / "browser"
@@ -154,19 +154,21 @@ class LiveSite:
             OptionError: what is wrong and how to fix it.
         """
         key = (options.module, options.requirements)
-        if key in self._prepared:
-            return self._prepared[key]
-        source = apps.find_app(options.module, self.app_dirs)
-        requirements_file = apps.requirements_file(source)
-        resolution = packages.resolve(
-            options.requirements,
-            cache_dir=self.cache_dir,
-            index_url=self.settings.index_url,
-            base_dir=self.config_dir,
-            requirements_file=requirements_file,
-            distribution=self.distribution if (options.requirements or requirements_file) else None,
-        )
-        self._prepared[key] = (source, resolution)
+        if key not in self._prepared:
+            source = apps.find_app(options.module, self.app_dirs)
+            requirements_file = apps.requirements_file(source)
+            resolution = packages.resolve(
+                options.requirements,
+                cache_dir=self.cache_dir,
+                index_url=self.settings.index_url,
+                base_dir=self.config_dir,
+                requirements_file=requirements_file,
+                distribution=self.distribution if (options.requirements or requirements_file) else None,
+            )
+            self._prepared[key] = (source, resolution)
+        source, resolution = self._prepared[key]
+        # Per embed: two embeds of one module may name different attributes.
+        apps.check_target(source, options.module, options.target.partition(":")[2])
         return source, resolution
 
     def bundle(self, source: apps.AppSource) -> bytes:
@@ -334,6 +336,24 @@ class LiveSite:
             # page (from the SW, or from the server for a first visit).
             _write_if_changed(outdir / "app" / options.name / "index.html", self.shell_html(options).encode())
         return reports
+
+
+#: The classes of what stands in a page for an embed that could not be built
+#: (an admonition of the theme's "error" kind, so every theme styles it).
+ERROR_CLASSES = ("admonition", "error", "live-asgi-error")
+ERROR_TITLE = "Live app error"
+
+
+def error_html(text: str) -> str:
+    """What a page shows where an app was meant to be and could not be built.
+
+    The Sphinx adapter makes the same markup from docutils nodes.
+    """
+    return (
+        f'<div class="{" ".join(ERROR_CLASSES)}">'
+        f'<p class="admonition-title">{ERROR_TITLE}</p>'
+        f"<p>{html.escape(text)}</p></div>"
+    )
 
 
 def name_conflict(

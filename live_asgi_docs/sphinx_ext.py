@@ -6,6 +6,7 @@ and from MyST Markdown (```` ```{live-asgi} ````).
 
 from __future__ import annotations
 
+import html
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from sphinx.util.typing import ExtensionMetadata
 
 from . import __version__
 from .options import EMBED_OPTION_NAMES, EmbedOptions, OptionError, Settings, parse_embed
-from .site import LiveSite, code_folder, name_conflict
+from .site import ERROR_CLASSES, ERROR_TITLE, LiveSite, code_folder, name_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class LiveAsgiDirective(SphinxDirective):
             logger.warning(
                 "live-asgi: %s", exc, location=self.get_location(), type="live_asgi", subtype="embed"
             )
-            return []
+            return [self._placeholder(str(exc))]
         embeds = _embeds(self.env)
         conflict = name_conflict(options, ((doc, e) for doc, es in embeds.items() for e in es))
         if conflict is not None:
@@ -88,7 +89,7 @@ class LiveAsgiDirective(SphinxDirective):
                 type="live_asgi",
                 subtype="duplicate",
             )
-            return []
+            return [self._placeholder(f"the app name {options.name!r} is already used in {docname}")]
         embeds.setdefault(self.env.docname, []).append(options)
         node = live_asgi_embed()
         node["options"] = options
@@ -96,8 +97,32 @@ class LiveAsgiDirective(SphinxDirective):
         self.set_source_info(node)
         return [node]
 
+    def _placeholder(self, message: str) -> nodes.Node:
+        # The reader should see that an app was meant to be here; an
+        # admonition renders in every builder and every theme styles it.
+        box = nodes.admonition(classes=[c for c in ERROR_CLASSES if c != "admonition"])
+        box += nodes.title(text=ERROR_TITLE)
+        where = f"{self.env.doc2path(self.env.docname, False)}:{self.lineno}"
+        box += nodes.paragraph(text=f"live-asgi: {where}: {message}")
+        self.set_source_info(box)
+        return box
+
+
+#: Builders of HTML that is read as files, not served by a web server (e-books,
+#: help viewers): no service worker can run there, so they get the note.
+NO_SCRIPT_BUILDERS = frozenset({"epub", "epub2", "epub3", "htmlhelp", "qthelp", "devhelp", "applehelp"})
+
+
+def runs_apps(builder: Any) -> bool:
+    """Whether the builder's output is a web site that can run live apps."""
+    return bool(builder.format == "html" and builder.name not in NO_SCRIPT_BUILDERS)
+
 
 def visit_html(self: Any, node: live_asgi_embed) -> None:
+    if not runs_apps(self.builder):
+        note = html.escape(_fallback_text(node, self.builder.config))
+        self.body.append(f'<p class="live-asgi-fallback"><em>{note}</em></p>\n')
+        raise nodes.SkipNode
     site = _site(self.builder.srcdir)
     root = self.builder.get_target_uri(self.builder.current_docname)
     # The relative URL from this page to the site root.
@@ -158,7 +183,7 @@ def on_env_merge_info(app: Sphinx, env: BuildEnvironment, docnames: Any, other: 
 def on_html_page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    if app.builder.format != "html" or not _embeds(app.env).get(pagename):
+    if not runs_apps(app.builder) or not _embeds(app.env).get(pagename):
         return
     code = f"_live_asgi/{code_folder()}"
     app.builder.add_css_file(f"{code}/live-asgi.css")  # type: ignore[attr-defined]
@@ -166,7 +191,7 @@ def on_html_page_context(
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or not runs_apps(app.builder):
         return
     embeds = [e for docs in _embeds(app.env).values() for e in docs]
     if not embeds:

@@ -126,6 +126,34 @@ export function lastLine(traceback) {
   return lines.length ? lines[lines.length - 1] : traceback;
 }
 
+/** The longest exception text the frame shows; the traceback below it has all. */
+const EXCEPTION_TEXT_MAX = 600;
+
+/**
+ * The exception a Python traceback ends with: its type and its whole message,
+ * which may span lines (FastAPI's missing "python-multipart" message ends in a
+ * line that says only "pip install python-multipart"). Its lines are joined
+ * with spaces.
+ * @param {string} traceback The formatted traceback, as Pyodide gives it.
+ * @returns {string}
+ */
+export function exceptionText(traceback) {
+  const lines = traceback.replace(/\s+$/, "").split("\n");
+  // The exception follows the last frame: a `  File "..."` line and the
+  // indented source (and caret) lines under it.
+  let at = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (/^\s+File "/.test(lines[i])) {
+      at = i + 1;
+      while (at < lines.length && /^\s/.test(lines[at])) at++;
+      break;
+    }
+  }
+  const text = lines.slice(at).map((l) => l.trim()).filter(Boolean).join(" ");
+  if (!text) return lastLine(traceback);
+  return text.length > EXCEPTION_TEXT_MAX ? `${text.slice(0, EXCEPTION_TEXT_MAX - 1)}…` : text;
+}
+
 /**
  * The app path of a page that shows an app alone (an app URL opened
  * directly): its address under the scope, without any `~<instance>`.

@@ -13,7 +13,7 @@
  * @typedef {{target: string, name: string, bundle: string, lock: string, packages: string[], wheels: string, debug: boolean}} Manifest
  */
 
-import { lastLine } from "./embed.js";
+import { exceptionText } from "./embed.js";
 import { lockContents, restoreFromSnapshot, snapshotKey } from "./snapshot.js";
 
 /** How long after a first start the snapshot for the next visit is made: the
@@ -213,7 +213,7 @@ _live_asgi_start
     // The app's own failure (import, lifespan): its traceback is what helps.
     if (err && /** @type {any} */ (err).type) {
       const tb = String(/** @type {any} */ (err).message);
-      const why = /** @type {any} */ (err).type === "LifespanFailed" ? failureMessage(err) : lastLine(tb);
+      const why = /** @type {any} */ (err).type === "LifespanFailed" ? failureMessage(err) : exceptionText(tb);
       throw Object.assign(new Error(`The app could not start: ${why}`), { traceback: tb });
     }
     throw err;

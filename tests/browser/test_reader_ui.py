@@ -133,14 +133,18 @@ def test_an_app_that_fails_to_import_shows_its_traceback(context: Any, ui_url: s
     page = context.new_page()
     page.goto(ui_url + "broken.html")
     wait_state(page, ("failed",))
-    assert message(page) == "The app could not start: RuntimeError: the test app refuses to import"
+    # The exception's type and its whole message, not only its last line.
+    assert message(page) == (
+        "The app could not start: RuntimeError: the test app refuses to import. "
+        "Install what it needs with: pip install nothing"
+    )
     details = page.locator(".live-asgi details")
     assert details.locator("summary").inner_text() == "Python traceback"
     assert details.get_attribute("open") is None  # collapsed until asked for
     details.locator("summary").click()
     traceback = details.locator("pre").inner_text()
     assert "brokenapp/__init__.py" in traceback
-    assert 'raise RuntimeError("the test app refuses to import")' in traceback
+    assert 'raise RuntimeError("the test app refuses to import.' in traceback
     assert page.get_by_role("button", name="Try again").is_visible()
 
 

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   appPath,
+  exceptionText,
   formatBytes,
   lastLine,
   normalizePath,
@@ -54,4 +55,28 @@ test("shellPath is the app path of an app URL opened directly", () => {
 test("lastLine is the exception of a Python traceback", () => {
   const tb = 'Traceback (most recent call last):\n  File "x.py", line 1\n    raise E\nRuntimeError: no\n';
   assert.equal(lastLine(tb), "RuntimeError: no");
+});
+
+test("exceptionText gives the exception's type and its whole message, not only the last line", () => {
+  // FastAPI's message when a form needs python-multipart, as Pyodide formats it.
+  const tb =
+    "Traceback (most recent call last):\n" +
+    '  File "/lib/python3.14/site-packages/fastapi/dependencies/utils.py", line 98, in ensure_multipart_is_installed\n' +
+    "    raise RuntimeError(multipart_not_installed_error) from None\n" +
+    'RuntimeError: Form data requires "python-multipart" to be installed. \n' +
+    'You can install "python-multipart" with: \n\npip install python-multipart\n';
+  assert.equal(
+    exceptionText(tb),
+    'RuntimeError: Form data requires "python-multipart" to be installed. ' +
+      'You can install "python-multipart" with: pip install python-multipart',
+  );
+});
+
+test("exceptionText skips the source and caret lines of the last frame", () => {
+  const tb =
+    'Traceback (most recent call last):\n  File "<exec>", line 3, in <module>\n    import todo.main\n' +
+    '  File "/home/pyodide/todo/main.py", line 1\n    app = (\n          ^\nSyntaxError: \'(\' was never closed\n';
+  assert.equal(exceptionText(tb), "SyntaxError: '(' was never closed");
+  assert.equal(exceptionText("ValueError: plain"), "ValueError: plain");
+  assert.ok(exceptionText(`Traceback:\n  File "x"\n    y\nE: ${"x".repeat(2000)}`).length <= 600);
 });

@@ -165,8 +165,20 @@ def test_strict_build_links_every_embed_to_the_written_runtime(
             "docs/page.md:3",
             "takes only option lines",
         ),
+        (
+            EMBED.format(title="T", target="hello.main:application", name="x"),
+            "docs/page.md:3",
+            "has no top-level 'application'; it defines app. Fix the target: write 'hello.main:app'",
+        ),
     ],
-    ids=["bad-target", "missing-module", "bad-name", "unknown-option-after-front-matter", "content"],
+    ids=[
+        "bad-target",
+        "missing-module",
+        "bad-name",
+        "unknown-option-after-front-matter",
+        "content",
+        "no-attr",
+    ],
 )
 def test_bad_block_fails_the_strict_build_naming_page_line_and_fix(
     tmp_path: Path, page: str, where: str, fix: str
@@ -185,7 +197,9 @@ def test_a_non_strict_build_shows_the_error_in_place_of_the_app(tmp_path: Path) 
     proc = build(mkdocs_yml)
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / "site/index.html").read_text()
-    assert "live-asgi-error" in html and "docs/index.md:3" in html and "nosuch.main" in html
+    box = '<div class="admonition error live-asgi-error"><p class="admonition-title">Live app error</p>'
+    assert box in html
+    assert "docs/index.md:3" in html and "nosuch.main" in html
     assert read_page(tmp_path / "site/index.html").scripts == []
 
 

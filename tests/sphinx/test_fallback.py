@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,16 @@ def test_texinfo_output_has_the_note(app: Any, warning: Any) -> None:
     _build(app, warning)
     texi = (Path(app.outdir) / "fallback.texi").read_text()
     assert "notes.main:app" in texi and "use it live in the HTML version" in texi
+
+
+@pytest.mark.sphinx("epub", testroot="live-asgi-fallback")
+def test_epub_gets_the_note_and_no_runtime(app: Any, warning: Any) -> None:
+    # An e-book reader runs no service worker: the note, not a frame that cannot start.
+    _build(app, warning)
+    out = Path(app.outdir)
+    page = (out / "index.xhtml").read_text()
+    assert f'<p class="live-asgi-fallback"><em>{NOTE}</em></p>' in page
+    assert "data-live-asgi" not in page and "loader.js" not in page
+    assert not (out / "_static" / "_live_asgi").exists() and not (out / "app").exists()
+    with zipfile.ZipFile(out / f"{app.config.epub_basename}.epub") as zf:
+        assert not [n for n in zf.namelist() if "_live_asgi" in n or n.startswith("app/")]

@@ -76,6 +76,11 @@ def test_bad_input_is_a_warning_with_location_and_the_fix(app: Any, warning: Str
         (14, "the app name 'same' is already used for hello:app in index"),
         (17, "could not resolve the requirements live-asgi-docs-no-such-package-xyz"),
         (21, "the height 'tall' is not a CSS length"),
+        (
+            24,
+            "errors/apps/hello.py) has no top-level 'application'; it defines app. Fix the target: "
+            "write 'hello:app'",
+        ),
     ]
     for line, message in expected:
         assert re.search(rf"index.rst:{line}: WARNING: live-asgi: .*{re.escape(message)}", log), (
@@ -85,6 +90,17 @@ def test_bad_input_is_a_warning_with_location_and_the_fix(app: Any, warning: Str
         )
     assert "[live_asgi.embed]" in log or "live_asgi" in log
     assert log.count("WARNING") == len(expected), log
+
+
+@pytest.mark.sphinx("html", testroot="errors")
+def test_an_embed_that_cannot_be_built_leaves_an_error_box_in_the_page(app: Any) -> None:
+    app.build()
+    html = (Path(app.outdir) / "index.html").read_text()
+    boxes = re.findall(r'<div class="[^"]*\blive-asgi-error\b[^"]*">(.*?)</div>', html, re.S)
+    # One per failed embed, where the app was meant to be: the reader knows an app is missing.
+    assert len(boxes) == 7, html
+    assert all('<p class="admonition-title">Live app error</p>' in box for box in boxes)
+    assert "index.rst:24" in boxes[-1] and "has no top-level" in boxes[-1]
 
 
 def test_importing_the_package_imports_neither_sphinx_nor_mkdocs() -> None:
