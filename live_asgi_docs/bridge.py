@@ -16,9 +16,11 @@ the app is shown in.
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.message
 import http.cookiejar
 import importlib
+import os
 import sys
 import traceback
 import urllib.request
@@ -32,6 +34,9 @@ __all__ = [
     "Emitter",
     "HTTPRequest",
     "LifespanFailed",
+    "WebSocketEmitter",
+    "WebSocketRequest",
+    "WebSocketSession",
     "load_app",
 ]
 
@@ -47,7 +52,10 @@ NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
 #: ``x-frame-options`` would blank the embed.
 DROPPED_RESPONSE_HEADERS = frozenset({"set-cookie", "x-frame-options"})
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+#: The close code a browser reports when a socket ended without a closing
+#: handshake (never sent on the wire).
+ABNORMAL_CLOSURE = 1006
 
 
 class LifespanFailed(RuntimeError):
@@ -99,6 +107,44 @@ class Emitter(Protocol):
     # response that is complete at once in one call instead of three.
 
 
+@dataclass
+class WebSocketRequest:
+    """A ``new WebSocket(url, protocols)`` of the app's page.
+
+    Attributes:
+        url: The absolute ``ws:``/``wss:`` URL, percent-encoded as the page's
+            ``WebSocket.url`` shows it.
+        root_path: The mount prefix of the app instance (percent-encoded).
+        origin: The origin of the page that opened the socket.
+        subprotocols: The protocols the page asked for, in its order.
+        headers: Further headers a browser sends (``user-agent``,
+            ``accept-language``), as the page knows them.
+    """
+
+    url: str
+    root_path: str = ""
+    origin: str = ""
+    subprotocols: list[str] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+class WebSocketEmitter(Protocol):
+    """Where a socket's events go, in the order the page must see them."""
+
+    def accept(self, subprotocol: str, headers: list[tuple[str, str]]) -> None:
+        """The app accepted: the page's socket opens."""
+
+    def message(self, data: str | bytes) -> None:
+        """A text or binary message for the page."""
+
+    def close(self, code: int, reason: str, detail: str) -> None:
+        """The socket closed (``code`` 1006 when not cleanly); ``detail`` is
+        a traceback to show the reader, only for a debug embed."""
+
+    def deny(self, status: int, detail: str) -> None:
+        """The connection failed before it opened (the page sees 1006)."""
+
+
 def _compat() -> Any:
     # In the package: the sibling module; in Pyodide both are top-level files.
     if __package__:
@@ -148,6 +194,7 @@ class Bridge:
         self.cookies = http.cookiejar.CookieJar()
         self.state: dict[str, Any] = {}
         self._disconnects: dict[Any, asyncio.Event] = {}
+        self._sockets: set[WebSocketSession] = set()
         self._lifespan_queue: asyncio.Queue[Message] | None = None
         self._lifespan_task: asyncio.Future[None] | None = None
         self._lifespan_supported = True
@@ -214,6 +261,9 @@ class Bridge:
 
     async def shutdown(self) -> None:
         """Run the app's lifespan shutdown (best effort: errors are raised)."""
+        # The server is going away: so are the page's sockets.
+        for socket in list(self._sockets):
+            socket.page_gone()
         if not self._lifespan_supported or self._lifespan_queue is None or self._shutdown_done is None:
             return
         for event in self._disconnects.values():
@@ -287,7 +337,7 @@ class Bridge:
             add("sec-fetch-mode", request.mode)
             add("sec-fetch-dest", request.destination or "empty")
         add("sec-fetch-site", "same-origin")
-        add("cookie", self._cookie_header(request))
+        add("cookie", self._cookie_header(request.url, request.method))
         return headers
 
     def _cookie_request(self, url: str, method: str) -> urllib.request.Request:
@@ -298,19 +348,19 @@ class Bridge:
             url = "https" + url[4:]
         return urllib.request.Request(url, method=method)
 
-    def _cookie_header(self, request: HTTPRequest) -> str:
-        cookie_request = self._cookie_request(request.url, request.method)
+    def _cookie_header(self, url: str, method: str) -> str:
+        cookie_request = self._cookie_request(url, method)
         self.cookies.add_cookie_header(cookie_request)
         return cookie_request.unredirected_hdrs.get("Cookie", "")
 
-    def _store_cookies(self, request: HTTPRequest, set_cookies: list[str]) -> None:
-        cookie_request = self._cookie_request(request.url, request.method)
+    def _store_cookies(self, url: str, method: str, set_cookies: list[str]) -> None:
+        cookie_request = self._cookie_request(url, method)
         self.cookies.extract_cookies(
             _CookieResponse(set_cookies),  # type: ignore[arg-type]
             cookie_request,
         )
 
-    def _response_headers(self, request: HTTPRequest, raw: Any) -> list[tuple[str, str]]:
+    def _response_headers(self, url: str, method: str, raw: Any) -> list[tuple[str, str]]:
         headers: list[tuple[str, str]] = []
         set_cookies: list[str] = []
         for name_bytes, value_bytes in raw:
@@ -326,7 +376,7 @@ class Bridge:
                     continue
             headers.append((name, value))
         if set_cookies:
-            self._store_cookies(request, set_cookies)
+            self._store_cookies(url, method, set_cookies)
         return headers
 
     async def handle(self, request: HTTPRequest, emit: Emitter, request_id: Any = None) -> None:
@@ -363,7 +413,9 @@ class Bridge:
                 status = int(message["status"])
                 if status in NULL_BODY_STATUSES:
                     no_body = True
-                out.start(status, self._response_headers(request, message.get("headers", [])))
+                out.start(
+                    status, self._response_headers(request.url, request.method, message.get("headers", []))
+                )
             elif kind == "http.response.body":
                 if not started:
                     raise RuntimeError("http.response.body sent before http.response.start")
@@ -407,6 +459,60 @@ class Bridge:
         out.start(500, [("content-type", "text/plain; charset=utf-8")])
         out.complete(body)
 
+    # -- websockets ---------------------------------------------------------
+
+    def websocket_scope(self, request: WebSocketRequest) -> dict[str, Any]:
+        """The ASGI ``websocket`` scope of a page's socket, with a browser's handshake headers."""
+        url = urlsplit(request.url)
+        scheme = url.scheme if url.scheme in ("ws", "wss") else "ws"
+        raw_path = url.path or "/"
+        host = url.hostname or "localhost"
+        port = url.port or DEFAULT_PORTS[scheme]
+        headers = [(name.lower(), value) for name, value in request.headers]
+        present = {name for name, _ in headers}
+
+        def add(name: str, value: str) -> None:
+            if name not in present and value:
+                headers.append((name, value))
+                present.add(name)
+
+        # What a browser's opening handshake carries, Host first.
+        headers.insert(0, ("host", url.netloc))
+        present.add("host")
+        add("connection", "Upgrade")
+        add("upgrade", "websocket")
+        add("sec-websocket-version", "13")
+        add("sec-websocket-key", base64.b64encode(os.urandom(16)).decode("ascii"))
+        add("origin", request.origin)
+        add("sec-websocket-protocol", ", ".join(request.subprotocols))
+        add("cookie", self._cookie_header(_http_url(request.url), "GET"))
+        return {
+            "type": "websocket",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "scheme": scheme,
+            "path": unquote(raw_path, encoding="utf-8", errors="replace"),
+            "raw_path": raw_path.encode("latin-1", errors="replace"),
+            "query_string": url.query.encode("latin-1", errors="replace"),
+            "root_path": unquote(request.root_path.rstrip("/")),
+            "headers": [
+                (name.encode("latin-1"), value.encode("latin-1", errors="replace")) for name, value in headers
+            ],
+            "client": ("127.0.0.1", 0),
+            "server": (host, port),
+            "subprotocols": list(request.subprotocols),
+            "state": dict(self.state),
+            "extensions": {"websocket.http.response": {}},
+        }
+
+    def websocket(self, request: WebSocketRequest, emit: WebSocketEmitter) -> WebSocketSession:
+        """Open a page's socket: the app runs on it in a task of its own."""
+        session = WebSocketSession(self, request, emit)
+        self._sockets.add(session)
+        session.task = asyncio.ensure_future(session.run())
+        session.task.add_done_callback(lambda _: self._sockets.discard(session))
+        return session
+
     # -- the browser's side -------------------------------------------------
 
     async def handle_js(self, js_request: Any, js_emit: Any) -> None:
@@ -442,6 +548,192 @@ class Bridge:
                 js_emit.error(message)
 
         await self.handle(request, JSEmitter(), js_request.id)
+
+    def websocket_js(self, js_request: Any, js_emit: Any) -> WebSocketSession:
+        """:meth:`websocket` for a request and an emitter that are JavaScript objects."""
+        from pyodide.ffi import to_js  # only in Pyodide
+
+        request = WebSocketRequest(
+            url=js_request.url,
+            root_path=js_request.rootPath,
+            origin=js_request.origin or "",
+            subprotocols=[str(p) for p in js_request.protocols.to_py()],
+            headers=[(str(k), str(v)) for k, v in js_request.headers.to_py()],
+        )
+
+        class JSEmitter:
+            def accept(self, subprotocol: str, headers: list[tuple[str, str]]) -> None:
+                js_emit.accept(subprotocol, to_js([list(pair) for pair in headers]))
+
+            def message(self, data: str | bytes) -> None:
+                js_emit.message(data if isinstance(data, str) else to_js(data))
+
+            def close(self, code: int, reason: str, detail: str) -> None:
+                js_emit.close(code, reason, detail)
+
+            def deny(self, status: int, detail: str) -> None:
+                js_emit.deny(status, detail)
+
+        return self.websocket(request, JSEmitter())
+
+
+class WebSocketSession:
+    """One socket of the app's page and the ASGI ``websocket`` connection behind it.
+
+    The page's side calls :meth:`page_message`, :meth:`page_close` and
+    :meth:`page_gone`; the app's messages go to the emitter. A socket is
+    ``connecting`` until the app accepts or denies it, then ``open``, then
+    ``closed``.
+    """
+
+    def __init__(self, bridge: Bridge, request: WebSocketRequest, emit: WebSocketEmitter) -> None:
+        self.bridge = bridge
+        self.request = request
+        self.emit = emit
+        self.scope = bridge.websocket_scope(request)
+        self.state = "connecting"
+        self.task: asyncio.Future[None] | None = None
+        self._incoming: asyncio.Queue[Message] = asyncio.Queue()
+        self._incoming.put_nowait({"type": "websocket.connect"})
+        self._page_left = False
+        self._denial_status = 0
+
+    # -- the page ----------------------------------------------------------
+
+    def page_message(self, data: str | bytes) -> None:
+        """The page sent a text (``str``) or binary message."""
+        if self.state != "open":
+            return
+        key = "text" if isinstance(data, str) else "bytes"
+        self._incoming.put_nowait({"type": "websocket.receive", key: data})
+
+    def page_close(self, code: int | None = None, reason: str = "") -> None:
+        """The page called ``close()``; the app hears ``websocket.disconnect``.
+
+        On an open socket the closing handshake completes at once: the page
+        is told ``close`` with its own code (1005 without one), as a browser
+        reports it when the server answers the handshake.
+        """
+        if self.state == "closed":
+            return
+        was_open = self.state == "open"
+        code = 1005 if code is None else int(code)
+        self._disconnect(code if was_open else ABNORMAL_CLOSURE, reason if was_open else "")
+        if was_open:
+            self.emit.close(code, reason, "")
+
+    def page_gone(self) -> None:
+        """The page navigated away or was closed (a browser says 1001)."""
+        if self.state != "closed":
+            self._disconnect(1001, "")
+
+    def _disconnect(self, code: int, reason: str) -> None:
+        self.state = "closed"
+        self._page_left = True
+        self._incoming.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+
+    # -- the app -----------------------------------------------------------
+
+    async def _receive(self) -> Message:
+        message = await self._incoming.get()
+        if message["type"] == "websocket.disconnect":
+            # Every later receive() hears the same.
+            self._incoming.put_nowait(message)
+        return message
+
+    async def _send(self, message: Message) -> None:
+        kind = message["type"]
+        if self.state == "connecting":
+            if kind == "websocket.accept":
+                self._accept(message)
+            elif kind == "websocket.close":
+                self._deny(403, "")
+            elif kind == "websocket.http.response.start" and not self._denial_status:
+                self._denial_status = int(message["status"])
+            elif kind == "websocket.http.response.body" and self._denial_status:
+                if not message.get("more_body", False):
+                    self._deny(self._denial_status, "")
+            else:
+                raise RuntimeError(
+                    "Expected ASGI message 'websocket.accept', 'websocket.close' or "
+                    f"'websocket.http.response.start', but got {kind!r}."
+                )
+        elif self.state == "open":
+            if kind == "websocket.send":
+                text, data = message.get("text"), message.get("bytes")
+                if text is not None:
+                    self.emit.message(str(text))
+                elif data is not None:
+                    self.emit.message(bytes(data))
+                else:
+                    raise RuntimeError("websocket.send has neither 'text' nor 'bytes'")
+            elif kind == "websocket.close":
+                code = int(message.get("code") or 1000)
+                reason = str(message.get("reason") or "")
+                self.state = "closed"
+                # The page answers the closing handshake with the same code.
+                self._incoming.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+                self.emit.close(code, reason, "")
+            else:
+                raise RuntimeError(
+                    f"Expected ASGI message 'websocket.send' or 'websocket.close', but got {kind!r}."
+                )
+        elif self._page_left:
+            # ASGI 2.4: sending to a socket the client closed raises OSError.
+            raise OSError("the page closed the websocket")
+        else:
+            raise RuntimeError(f"Unexpected ASGI message {kind!r} after the websocket was closed.")
+
+    def _accept(self, message: Message) -> None:
+        subprotocol = message.get("subprotocol") or ""
+        if subprotocol and subprotocol not in self.request.subprotocols:
+            # A browser fails a connection whose server picked a protocol it
+            # did not offer.
+            print(
+                f"live-asgi: the app accepted websocket {self.request.url} with subprotocol "
+                f"{subprotocol!r}, which the page did not ask for ({self.request.subprotocols})",
+                file=sys.stderr,
+            )
+            self._deny(101, "")
+            return
+        headers = self.bridge._response_headers(
+            _http_url(self.request.url), "GET", message.get("headers", [])
+        )
+        self.state = "open"
+        self.emit.accept(subprotocol, headers)
+
+    def _deny(self, status: int, detail: str) -> None:
+        self.state = "closed"
+        self._incoming.put_nowait({"type": "websocket.disconnect", "code": ABNORMAL_CLOSURE, "reason": ""})
+        self.emit.deny(status, detail)
+
+    async def run(self) -> None:
+        """Run the app on this socket until it returns; nothing is raised."""
+        try:
+            await self.bridge.app(self.scope, self._receive, self._send)
+        except BaseException as exc:
+            text = _format_exception(exc)
+            print(f"live-asgi: exception in websocket {self.request.url}\n{text}", file=sys.stderr)
+            detail = text if self.bridge.debug else ""
+            if self.state == "connecting":
+                self._deny(500, detail)
+            elif self.state == "open":
+                # As a server does: 1011, the app hit an unexpected condition.
+                self.state = "closed"
+                self.emit.close(1011, "", detail)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+        else:
+            if self.state == "connecting":
+                print(
+                    f"live-asgi: the app returned without accepting websocket {self.request.url}",
+                    file=sys.stderr,
+                )
+                self._deny(500, "The app returned without accepting or closing the websocket.")
+            elif self.state == "open":
+                # The connection ends without a closing handshake.
+                self.state = "closed"
+                self.emit.close(ABNORMAL_CLOSURE, "", "")
 
 
 class _Coalescing:
@@ -491,6 +783,13 @@ class _Coalescing:
     def error(self, message: str) -> None:
         self.flush()
         self.emit.error(message)
+
+
+def _http_url(url: str) -> str:
+    """The ``http(s):`` URL of a ``ws(s):`` one (cookies are kept by those)."""
+    if url.startswith("ws"):
+        return "http" + url[2:]
+    return url
 
 
 def _without_frame_ancestors(policy: str) -> str:

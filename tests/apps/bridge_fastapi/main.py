@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, FastAPI, Form, Request, Response, UploadFile
+from fastapi import BackgroundTasks, Depends, FastAPI, Form, Request, Response, UploadFile, WebSocket
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -268,3 +268,45 @@ async def framed() -> HTMLResponse:
             "content-security-policy": "frame-ancestors 'none'; default-src 'self' 'unsafe-inline'",
         },
     )
+
+
+#: The handshake headers the websocket endpoints report (the others differ by client).
+WS_ECHOED = ("host", "origin", "sec-websocket-protocol")
+
+
+def ws_scope(websocket: WebSocket) -> dict[str, Any]:
+    """What the app saw of a websocket's scope."""
+    scope = websocket.scope
+    return {
+        "path": scope["path"],
+        "root_path": scope["root_path"],
+        "raw_path": scope["raw_path"].decode("latin-1"),
+        "query_string": scope["query_string"].decode("latin-1"),
+        "subprotocols": scope["subprotocols"],
+        "headers": {name: websocket.headers.getlist(name) for name in WS_ECHOED},
+    }
+
+
+@app.websocket("/ws/echo/{rest:path}")
+async def ws_echo(websocket: WebSocket) -> None:
+    """Says what it saw, then echoes text, reverses bytes, and closes when told "close"."""
+    offered = websocket.scope["subprotocols"]
+    await websocket.accept(subprotocol="chat.v2" if "chat.v2" in offered else None)
+    await websocket.send_json(ws_scope(websocket))
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") == "close":
+            await websocket.close(4321, "the app closes")
+            return
+        if message.get("text") is not None:
+            await websocket.send_text("echo: " + message["text"])
+        else:
+            await websocket.send_bytes(message["bytes"][::-1])
+
+
+@app.websocket("/ws/deny")
+async def ws_deny(websocket: WebSocket) -> None:
+    """Refuses every connection before accepting it."""
+    await websocket.close(code=1008)

@@ -6,11 +6,13 @@ import hashlib
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.endpoints import WebSocketEndpoint
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 ECHOED = ("host", "content-type", "content-length", "x-custom", "cookie", "origin")
 
@@ -133,8 +135,47 @@ async def session_logout(request: Request) -> Response:
     return RedirectResponse(request.url_for("session"), status_code=303)
 
 
+WS_ECHOED = ("host", "origin", "sec-websocket-protocol")
+
+
+class WSEcho(WebSocketEndpoint):
+    """The websocket contract as a Starlette ``WebSocketEndpoint``."""
+
+    encoding = None
+
+    async def on_connect(self, websocket: WebSocket) -> None:
+        offered = websocket.scope["subprotocols"]
+        await websocket.accept(subprotocol="chat.v2" if "chat.v2" in offered else None)
+        scope = websocket.scope
+        await websocket.send_json(
+            {
+                "path": scope["path"],
+                "root_path": scope["root_path"],
+                "raw_path": scope["raw_path"].decode("latin-1"),
+                "query_string": scope["query_string"].decode("latin-1"),
+                "subprotocols": scope["subprotocols"],
+                "headers": {name: websocket.headers.getlist(name) for name in WS_ECHOED},
+            }
+        )
+
+    async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+        if data == "close":
+            await websocket.close(4321, "the app closes")
+        elif isinstance(data, str):
+            await websocket.send_text("echo: " + data)
+        else:
+            await websocket.send_bytes(data[::-1])
+
+
+class WSDeny(WebSocketEndpoint):
+    async def on_connect(self, websocket: WebSocket) -> None:
+        await websocket.close(code=1008)
+
+
 app = Starlette(
     routes=[
+        WebSocketRoute("/ws/echo/{rest:path}", WSEcho),
+        WebSocketRoute("/ws/deny", WSDeny),
         Route(
             "/echo/{rest:path}",
             echo,
