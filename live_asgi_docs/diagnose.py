@@ -26,7 +26,7 @@ from .options import PYODIDE_VERSION
 if TYPE_CHECKING:
     from .packages import Distribution
 
-__all__ = ["describe_files", "explain_failure", "missing_package"]
+__all__ = ["describe_files", "explain_failure"]
 
 PLATFORM_TAG = "pyemscripten_2026_0_wasm32"
 _NO_VERSION = re.compile(
@@ -134,7 +134,8 @@ def explain_failure(
     """The message for a resolution pip could not do: what, why, and what to do."""
     wanted = ", ".join(requirements)
     head = f"could not resolve the requirements {wanted} for Pyodide {PYODIDE_VERSION}"
-    if "ResolutionImpossible" in output or "conflict is caused by" in output:
+    missing = _no_wheel(output)
+    if missing is None and ("ResolutionImpossible" in output or "conflict is caused by" in output):
         lines = [line.strip() for line in output.splitlines()]
         start = next((i for i, line in enumerate(lines) if "conflict is caused by" in line), None)
         detail = "\n".join(lines[start : start + 6]) if start is not None else ""
@@ -151,11 +152,9 @@ def explain_failure(
             "Check the network or proxy, or set the index setting (live_asgi_index_url / index_url) "
             "to a reachable mirror; builds with an unchanged requirement set use the download cache."
         )
-    match = _NO_VERSION.search(output) or _NO_MATCH.search(output)
-    if match:
-        req = match.group("req")
+    if missing is not None:
+        req, parent = missing
         name = re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0]
-        parent = match.groupdict().get("parent")
         needed = f" (needed by {parent})" if parent else ""
         package_index = _index_url(index_url)
         files = _files(package_index, name) if package_index else None
@@ -188,13 +187,31 @@ def explain_failure(
     return f"{head}; pip said:\n{_tail(output)}"
 
 
-def missing_package(output: str) -> str | None:
-    """The canonical name of the package pip found no usable wheel of, if that is the failure."""
+_DEPENDS = re.compile(r"^\s*(?P<parent>\S+) \S+ depends on (?P<req>\S+)", re.MULTILINE)
+_REQUESTED = re.compile(r"^\s*The user requested (?P<req>\S+)", re.MULTILINE)
+
+
+def _name(requirement: str) -> str:
+    return str(canonicalize_name(re.split(r"[<>=!~;\[ (]", requirement, maxsplit=1)[0]))
+
+
+def _no_wheel(output: str) -> tuple[str, str | None] | None:
+    """The requirement pip found no usable wheel of, and what needed it, if that is the failure.
+
+    pip says so plainly for a requirement of the author's; for a dependency it
+    backtracks through every version of the one package that needs it and
+    calls the result a conflict: each version "depends on" the same package,
+    and nothing else asks for it.
+    """
     match = _NO_VERSION.search(output) or _NO_MATCH.search(output)
-    if not match:
+    if match:
+        return match.group("req"), match.groupdict().get("parent")
+    depends = list(_DEPENDS.finditer(output))
+    if len({(_name(m.group("parent")), _name(m.group("req"))) for m in depends}) != 1:
         return None
-    name = re.split(r"[<>=!~;\[ ]", match.group("req"), maxsplit=1)[0]
-    return str(canonicalize_name(name))
+    if {_name(m.group("req")) for m in _REQUESTED.finditer(output)} & {_name(depends[0].group("req"))}:
+        return None
+    return depends[0].group("req"), _name(depends[0].group("parent"))
 
 
 def _last_error(output: str) -> str:

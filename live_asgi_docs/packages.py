@@ -8,6 +8,8 @@ these files with Pyodide's loader (sha256-checked) and resolves nothing.
 
 from __future__ import annotations
 
+import email.message
+import email.parser
 import hashlib
 import html
 import json
@@ -24,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from .options import PYODIDE_VERSION, OptionError
@@ -50,8 +53,25 @@ LOCK_INFO = {
     "python": "3.14.2",
     "version": PYODIDE_VERSION,
 }
+_EMSCRIPTEN_VERSION = LOCK_INFO["platform"].removeprefix("emscripten_").replace("_", ".")
+#: Environment markers as Pyodide's Python evaluates them (what
+#: ``packaging.markers.default_environment()`` says in the reader's browser),
+#: whatever machine the docs are built on.
+MARKER_ENVIRONMENT: dict[str, str] = {
+    "implementation_name": "cpython",
+    "implementation_version": LOCK_INFO["python"],
+    "os_name": "posix",
+    "platform_machine": LOCK_INFO["arch"],
+    "platform_python_implementation": "CPython",
+    "platform_release": _EMSCRIPTEN_VERSION,
+    "platform_system": "Emscripten",
+    "platform_version": "#1",
+    "python_full_version": LOCK_INFO["python"],
+    "python_version": PYTHON_VERSION,
+    "sys_platform": "emscripten",
+}
 #: Bump when the cached resolution format changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 #: Folders of a local project that never go into its wheel's cache key.
 LOCAL_SKIP_DIRS = frozenset(
     {
@@ -167,16 +187,16 @@ class Distribution:
         entry = self.lock.get("packages", {}).get(str(canonicalize_name(name)))
         return bool(entry and str(entry.get("file_name", "")).endswith(".whl"))
 
-    def find_links(self, path: Path, names: set[str]) -> Path:
-        """Write an HTML page of these packages' wheels for pip's --find-links.
+    def find_links(self, path: Path) -> Path:
+        """Write an HTML page of the distribution's wheels for pip's --find-links.
 
         Each link carries its sha256, so pip checks the download against
         Pyodide's lock.
         """
         links = []
-        for key, package in self.lock.get("packages", {}).items():
+        for package in self.lock.get("packages", {}).values():
             file_name = package.get("file_name", "")
-            if key not in names or not file_name.endswith(".whl"):
+            if not file_name.endswith(".whl"):
                 continue
             url = urllib.parse.urljoin(self.base_url, file_name)
             links.append(
@@ -322,6 +342,66 @@ def _file_digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest() if os.path.isfile(path) else ""
 
 
+def _pip_download(
+    requirements: tuple[str, ...], dest: Path, options: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run ``pip download`` for Pyodide: its wheels, its environment markers."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "live_asgi_docs.pyodide_pip",
+        "download",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--only-binary=:all:",
+        "--platform",
+        PLATFORM_TAG,
+        "--python-version",
+        PYTHON_VERSION,
+        "--implementation",
+        "cp",
+        "--abi",
+        ABI,
+        "--dest",
+        str(dest),
+        *options,
+        *requirements,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def _metadata(path: Path) -> email.message.Message:
+    with zipfile.ZipFile(path) as zf:
+        name = next(n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA"))
+        return email.parser.BytesParser().parsebytes(zf.read(name), headersonly=True)
+
+
+def _time_zone_requirements(wheels: list[Path]) -> list[str]:
+    """``tzdata`` as the closure declares it for Windows, if Pyodide would go without.
+
+    Python's ``zoneinfo`` reads the system's time zone database and falls back
+    to the ``tzdata`` package. Windows has no such database, nor has Pyodide,
+    so packages that need time zones declare ``tzdata; sys_platform ==
+    "win32"`` (Django, for its default ``USE_TZ = True``): what they declare
+    for Windows, the reader's browser gets as well.
+    """
+    if any(canonicalize_name(parse_wheel_filename(w.name)[0]) == "tzdata" for w in wheels):
+        return []
+    windows = {**MARKER_ENVIRONMENT, "os_name": "nt", "sys_platform": "win32", "platform_system": "Windows"}
+    wanted = []
+    for wheel in wheels:
+        for line in _metadata(wheel).get_all("Requires-Dist") or []:
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                continue
+            if canonicalize_name(requirement.name) != "tzdata" or requirement.marker is None:
+                continue
+            if requirement.marker.evaluate(windows) and not requirement.marker.evaluate(MARKER_ENVIRONMENT):
+                wanted.append(f"tzdata{requirement.specifier}")
+    return sorted(set(wanted))
+
+
 def resolve(
     requirements: tuple[str, ...],
     *,
@@ -332,6 +412,12 @@ def resolve(
     distribution: Distribution | None = None,
 ) -> Resolution:
     """Resolve requirements into wheels for Pyodide, cached on disk.
+
+    Environment markers are evaluated as in Pyodide (:data:`MARKER_ENVIRONMENT`),
+    not for the build machine. Packages of Pyodide's own distribution are
+    offered to pip beside the index, so one that only the distribution has
+    (markupsafe, pyyaml, ...) is found wherever it sits in the closure; for a
+    version both have, the index's file is taken.
 
     Args:
         requirements: PEP 508 requirements, paths to ``.whl`` files or to
@@ -357,6 +443,7 @@ def resolve(
             "index": index_url,
             "distribution": distribution.base_url if distribution else None,
             "platform": PLATFORM_TAG,
+            "markers": MARKER_ENVIRONMENT,
             "format": CACHE_FORMAT,
         },
         sort_keys=True,
@@ -371,59 +458,36 @@ def resolve(
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_dir / "resolved"))
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=cache_dir / "resolved"))
     try:
-        cmd = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-input",
-            "--disable-pip-version-check",
-            "--only-binary=:all:",
-            "--platform",
-            PLATFORM_TAG,
-            "--python-version",
-            PYTHON_VERSION,
-            "--implementation",
-            "cp",
-            "--abi",
-            ABI,
-            "--dest",
-            str(tmp),
-        ]
+        options: list[str] = []
         if index_url:
-            cmd += ["--index-url", index_url]
+            options += ["--index-url", index_url]
         if requirements_file is not None:
-            cmd += ["--requirement", str(requirements_file)]
-        # PyPI first; a package it has no Pyodide wheel for is taken from
-        # Pyodide's own distribution, one at a time, so the choice is stable.
-        from_distribution: set[str] = set()
+            options += ["--requirement", str(requirements_file)]
+        if distribution is not None:
+            # pip takes, of two equal files, the one listed last: the index's.
+            page = distribution.find_links(work / "pyodide-distribution.html")
+            options += ["--find-links", str(page)]
+        wanted = reqs
         while True:
-            extra: list[str] = []
-            if distribution is not None and from_distribution:
-                page = distribution.find_links(work / "pyodide-distribution.html", from_distribution)
-                extra = ["--find-links", str(page)]
-            proc = subprocess.run([*cmd, *extra, *reqs], capture_output=True, text=True, check=False)
-            if proc.returncode == 0:
-                break
-            from .diagnose import explain_failure, missing_package
+            proc = _pip_download(wanted, tmp, options)
+            if proc.returncode != 0:
+                from .diagnose import explain_failure
 
-            missing = missing_package(proc.stdout + "\n" + proc.stderr)
-            if (
-                distribution is not None
-                and missing is not None
-                and missing not in from_distribution
-                and distribution.provides(missing)
-            ):
-                from_distribution.add(missing)
-                continue
-            raise OptionError(
-                explain_failure(
-                    requirements + ((f"-r {requirements_file}",) if requirements_file else ()),
-                    proc.stdout + "\n" + proc.stderr,
-                    index_url=index_url,
-                    distribution=distribution,
+                raise OptionError(
+                    explain_failure(
+                        requirements + ((f"-r {requirements_file}",) if requirements_file else ()),
+                        proc.stdout + "\n" + proc.stderr,
+                        index_url=index_url,
+                        distribution=distribution,
+                    )
                 )
-            )
+            time_zones = _time_zone_requirements(sorted(tmp.glob("*.whl")))
+            if not time_zones or wanted != reqs:
+                break
+            # Once more with tzdata, into an empty folder: the closure may change.
+            wanted = (*reqs, *time_zones)
+            for stale in tmp.glob("*.whl"):
+                stale.unlink()
         wheels = sorted((_describe(p) for p in tmp.glob("*.whl")), key=lambda w: canonicalize_name(w.name))
         (tmp / "resolution.json").write_text(
             json.dumps({"requirements": list(requirements), "wheels": [asdict(w) for w in wheels]}, indent=1)

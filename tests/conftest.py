@@ -39,6 +39,22 @@ def sphinx_build(source: Path, outdir: Path, *extra: str) -> subprocess.Complete
 
 
 @pytest.fixture(scope="session")
+def pyodide_distribution() -> Path:
+    """A stand-in for Pyodide's package distribution (see ``tests/distribution.py``).
+
+    A directory with a ``pyodide-lock.json`` and pure wheels of markupsafe and
+    pyyaml built from their sdists; pass it as ``live_asgi_pyodide_packages``
+    (``sphinx_build(..., "-D", f"live_asgi_pyodide_packages={path}")``) or as
+    the MkDocs plugin's ``pyodide_packages``.
+    """
+    from distribution import cached_distribution
+
+    from live_asgi_docs.packages import cache_root
+
+    return cached_distribution(cache_root(None))
+
+
+@pytest.fixture(scope="session")
 def sample_sphinx_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample docs built by Sphinx with a vendored runtime, warning-free."""
     out = tmp_path_factory.mktemp("sample-sphinx")
