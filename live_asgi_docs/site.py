@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import apps, packages
+from . import apps, packages, protocol
 from .options import PYODIDE_CDN, PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, locate_runtime
 
@@ -25,10 +25,10 @@ __all__ = ["ERROR_CLASSES", "SW_PATH", "AppReport", "LiveSite", "error_html"]
 
 PACKAGE_DIR = Path(__file__).parent
 BROWSER_DIR = PACKAGE_DIR / "browser"
-#: The service worker script, relative to the site root. Its directory bounds
-#: the scopes it may be registered with: every ``app/<name>/``.
-SW_PATH = "app/live-asgi-sw.js"
-BROWSER_FILES = ("loader.js", "embed.js", "worker.js", "snapshot.js", "snapshot-worker.js", "live-asgi.css")
+#: The service worker script, relative to the site root.
+SW_PATH = protocol.sw_path()
+#: Every file of the browser folder goes to the site, in the code folder.
+BROWSER_FILES = tuple(sorted(p.name for p in BROWSER_DIR.iterdir() if p.suffix in (".js", ".css")))
 #: The bridge and what it imports, run in Pyodide (worker.js fetches them
 #: next to each other).
 PYTHON_FILES = ("bridge.py", "pyodide_compat.py")
@@ -223,15 +223,18 @@ class LiveSite:
             full: The app alone in a window (its own page), not in a docs page.
         """
         root = root if not root or root.endswith("/") else root + "/"
-        config: dict[str, object] = {
+        config: protocol.EmbedConfig = {
             "name": options.name,
             "path": options.path,
             "height": options.height,
             "autostart": options.autostart,
             "download": self.download_bytes(options),
             "root": root or "./",
+            "scope": protocol.app_scope(options.name),
+            "sw": SW_PATH,
             "assets": f"{root}{self.assets}/",
             "runtime": self.runtime_url(),
+            "manifest": protocol.manifest_path(options.name),
         }
         if full:
             config["full"] = True
@@ -266,6 +269,17 @@ class LiveSite:
             f'</head><body class="live-asgi-shell">{embed}</body></html>\n'
         )
 
+    def service_worker(self, build: str) -> str:
+        """The service worker script: the template, importing the protocol module from the code folder."""
+        template = _sw_template().read_text()
+        if f'"{protocol.SW_PROTOCOL_IMPORT}"' not in template:
+            raise FileNotFoundError(f"sw.js does not import {protocol.SW_PROTOCOL_IMPORT}")
+        # From the service worker's folder to the site root, then to the code.
+        up = "../" * SW_PATH.count("/")
+        return template.replace(
+            f'"{protocol.SW_PROTOCOL_IMPORT}"', f'"{up}{self.assets}/{code_folder()}/protocol.js"'
+        ).replace("__LIVE_ASGI_BUILD__", build)
+
     def write(self, outdir: Path, embeds: list[EmbedOptions]) -> list[AppReport]:
         """Write everything the embeds need into the built site.
 
@@ -298,27 +312,25 @@ class LiveSite:
                 _copy_if_changed(resolution.path(wheel), assets / "wheels" / wheel.file_name)
             bundle = self.bundle(source)
             lock = json.dumps(packages.make_lock(resolution.wheels), indent=1, sort_keys=True).encode()
-            app_dir = assets / "apps" / options.name
+            app_dir = (assets / protocol.manifest_path(options.name)).parent
             bundle_name = f"app-{apps.digest(bundle)}.zip"
             lock_name = f"lock-{apps.digest(lock)}.json"
             _write_if_changed(app_dir / bundle_name, bundle)
             _write_if_changed(app_dir / lock_name, lock)
             for stale in app_dir.glob("*"):
-                if stale.name not in (bundle_name, lock_name, "manifest.json"):
+                if stale.name not in (bundle_name, lock_name, protocol.MANIFEST_NAME):
                     stale.unlink()
-            manifest = json.dumps(
-                {
-                    "name": options.name,
-                    "target": options.target,
-                    "bundle": bundle_name,
-                    "lock": lock_name,
-                    "packages": [w.name for w in resolution.wheels],
-                    "wheels": "../../wheels/",
-                    "debug": options.debug,
-                },
-                indent=1,
-            ).encode()
-            _write_if_changed(app_dir / "manifest.json", manifest)
+            content: protocol.Manifest = {
+                "name": options.name,
+                "target": options.target,
+                "bundle": bundle_name,
+                "lock": lock_name,
+                "packages": [w.name for w in resolution.wheels],
+                "wheels": "../../wheels/",
+                "debug": options.debug,
+            }
+            manifest = json.dumps(content, indent=1).encode()
+            _write_if_changed(app_dir / protocol.MANIFEST_NAME, manifest)
             build.update(manifest)
             reports.append(
                 AppReport(
@@ -329,12 +341,14 @@ class LiveSite:
                 )
             )
         build.update(code_folder().encode())
-        sw = _sw_template().read_text().replace("__LIVE_ASGI_BUILD__", build.hexdigest()[:16])
+        sw = self.service_worker(build.hexdigest()[:16])
         _write_if_changed(outdir / SW_PATH, sw.encode())
         for options in embeds:
             # An app URL opened in a new tab, reloaded or bookmarked gets this
             # page (from the SW, or from the server for a first visit).
-            _write_if_changed(outdir / "app" / options.name / "index.html", self.shell_html(options).encode())
+            _write_if_changed(
+                outdir / protocol.app_scope(options.name) / "index.html", self.shell_html(options).encode()
+            )
         return reports
 
 

@@ -10,8 +10,19 @@
  * its state, so the browser may stop this service worker at any time: the
  * ports are asked for again from the open pages.
  *
+ * A module: the build points the import below at the code folder's
+ * protocol.js, the messages and URL layout the page and the worker share.
+ *
  * Build: __LIVE_ASGI_BUILD__
  */
+
+import {
+  MSG,
+  NULL_BODY,
+  parseAppUrl,
+  sendConnect,
+  sendRequest,
+} from "../live_asgi_docs/browser/protocol.js";
 
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
@@ -19,9 +30,6 @@ const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self
 const CONNECT_TIMEOUT_MS = 4000;
 /** How long an app may take to start answering a request. */
 const REQUEST_TIMEOUT_MS = 60_000;
-
-/** Statuses whose Response must have a null body. */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** @type {Map<string, Promise<MessagePort>>} */
 const ports = new Map();
@@ -40,7 +48,7 @@ sw.addEventListener("activate", (event) => {
 
 sw.addEventListener("message", (event) => {
   const data = event.data;
-  if (data && data.type === "live-asgi-port" && event.ports[0]) {
+  if (data && data.type === MSG.portOffer && data.instance && event.ports[0]) {
     adopt(data.instance, event.ports[0]);
   }
 });
@@ -54,27 +62,27 @@ function adopt(instance, port) {
   ports.set(instance, Promise.resolve(port));
 }
 
-/** @param {MessageEvent} event */
+/** @param {MessageEvent<import("../live_asgi_docs/browser/protocol.js").WorkerToServiceWorker>} event */
 function onWorkerMessage(event) {
   const msg = event.data;
   const handler = pending.get(msg.id);
   if (!handler) return;
   switch (msg.type) {
-    case "start":
+    case MSG.start:
       handler.start(msg.status, msg.headers);
       break;
-    case "full":
+    case MSG.full:
       pending.delete(msg.id);
       handler.full(msg.status, msg.headers, msg.body);
       break;
-    case "body":
+    case MSG.body:
       handler.body(msg.chunk);
       break;
-    case "end":
+    case MSG.end:
       pending.delete(msg.id);
       handler.end();
       break;
-    case "error":
+    case MSG.error:
       pending.delete(msg.id);
       handler.error(msg.message);
       break;
@@ -87,11 +95,12 @@ function onWorkerMessage(event) {
  * @returns {Promise<MessagePort>}
  */
 function connect(instance) {
-  let promise = ports.get(instance);
-  if (promise) return promise;
-  promise = (async () => {
+  const known = ports.get(instance);
+  if (known) return known;
+  /** @type {Promise<MessagePort>} */
+  const promise = (async () => {
     const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
-    return await new Promise((resolve, reject) => {
+    return await new Promise((/** @type {(port: MessagePort) => void} */ resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no open page runs this app instance")), CONNECT_TIMEOUT_MS);
       let refusals = 0;
       for (const client of windows) {
@@ -108,7 +117,7 @@ function connect(instance) {
             reject(new Error("no open page runs this app instance"));
           }
         };
-        client.postMessage({ type: "live-asgi-connect", instance, scope: sw.registration.scope }, [channel.port2]);
+        sendConnect(client, { type: MSG.connect, instance, scope: sw.registration.scope }, [channel.port2]);
       }
       if (windows.length === 0) {
         clearTimeout(timer);
@@ -190,7 +199,7 @@ async function forward(event, instance, rootPath) {
       controller = c;
     },
     cancel() {
-      if (pending.delete(id)) port.postMessage({ type: "cancel", id });
+      if (pending.delete(id)) sendRequest(port, { type: MSG.cancel, id });
     },
   });
   return await new Promise((resolve) => {
@@ -198,7 +207,7 @@ async function forward(event, instance, rootPath) {
     // An app that never answers gets a clear page, and stops working on it.
     const timer = setTimeout(() => {
       if (started || !pending.delete(id)) return;
-      port.postMessage({ type: "cancel", id });
+      sendRequest(port, { type: MSG.cancel, id });
       resolve(
         errorPage(
           504,
@@ -220,7 +229,7 @@ async function forward(event, instance, rootPath) {
         clearTimeout(timer);
         started = true;
         const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
-        resolve(new Response(nullBody ? null : bytes, { status, headers }));
+        resolve(new Response(nullBody ? null : /** @type {Uint8Array<ArrayBuffer>} */ (bytes), { status, headers }));
       },
       body(chunk) {
         try {
@@ -251,9 +260,10 @@ async function forward(event, instance, rootPath) {
     });
     /** @type {Transferable[]} */
     const transfer = body ? [body] : [];
-    port.postMessage(
+    sendRequest(
+      port,
       {
-        type: "request",
+        type: MSG.request,
         id,
         method: request.method,
         url: request.url,
@@ -273,8 +283,7 @@ sw.addEventListener("fetch", (event) => {
   const scope = sw.registration.scope;
   const url = event.request.url;
   if (!url.startsWith(scope)) return;
-  const rest = url.slice(scope.length);
-  const match = /^~([a-z0-9]+)(?=[/?#]|$)/.exec(rest);
+  const match = parseAppUrl(url, scope);
   if (!match && isTopLevelNavigation(event.request)) {
     event.respondWith(shellPage());
     return;
@@ -289,6 +298,5 @@ sw.addEventListener("fetch", (event) => {
     );
     return;
   }
-  const rootPath = new URL(scope).pathname + match[0];
-  event.respondWith(forward(event, match[1], rootPath));
+  event.respondWith(forward(event, match.instance, match.rootPath));
 });

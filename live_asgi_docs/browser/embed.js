@@ -3,6 +3,10 @@
  * Pure helpers of the page loader, unit-tested with `node --test`.
  */
 
+import { INSTANCE_PATTERN, appUrl, parseAppUrl } from "./protocol.js";
+
+export { appUrl };
+
 /**
  * A fresh id for one app instance: short, URL-safe, unguessable enough that
  * two tabs never share one.
@@ -12,18 +16,6 @@ export function instanceId() {
   const bytes = new Uint8Array(6);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * The iframe URL of an app page: `<scope>~<instance><path>`.
- * @param {string} scope The app's service worker scope, ending in `/`.
- * @param {string} instance
- * @param {string} path The app path, starting with `/`.
- * @returns {string}
- */
-export function appUrl(scope, instance, path) {
-  const rest = path.startsWith("/") ? path : `/${path}`;
-  return `${scope}~${instance}${rest}`;
 }
 
 /**
@@ -99,10 +91,8 @@ export function progressText(stage, done, total) {
  * @returns {string | null}
  */
 export function appPath(href, scope, instance) {
-  const prefix = `${scope}~${instance}`;
-  if (href !== prefix && !href.startsWith(`${prefix}/`) && !href.startsWith(`${prefix}?`)) return null;
-  const rest = href.slice(prefix.length);
-  return rest.startsWith("/") ? rest : `/${rest}`;
+  const parsed = parseAppUrl(href, scope);
+  return parsed && parsed.instance === instance ? parsed.path : null;
 }
 
 /**
@@ -164,7 +154,7 @@ export function exceptionText(traceback) {
 export function shellPath(href, scope) {
   if (!href.startsWith(scope)) return "/";
   let rest = href.slice(scope.length).replace(/#.*$/, "");
-  rest = rest.replace(/^~[a-z0-9]+(?=[/?]|$)/, "");
+  rest = rest.replace(INSTANCE_PATTERN, "");
   if (rest === "index.html" || rest.startsWith("index.html?")) rest = rest.slice("index.html".length);
   return rest.startsWith("/") ? rest : `/${rest}`;
 }

@@ -28,10 +28,10 @@ import {
   progressText,
   shellPath,
 } from "./embed.js";
+import { MSG, readEmbedConfig, sendToServiceWorker, sendToWorker } from "./protocol.js";
 
 /**
- * @typedef {{name: string, path: string, height: string, autostart: string, download: number,
- *   root: string, assets: string, runtime: string, full?: boolean}} EmbedConfig
+ * @typedef {import("./protocol.js").EmbedConfig} EmbedConfig
  * @typedef {{
  *   el: HTMLElement, config: EmbedConfig, initial: string, scope: string, path: string,
  *   worker: Worker | null, id: string, watchdog: number, resize: ResizeObserver | null,
@@ -74,16 +74,17 @@ const observer =
 // others say no, so that an unowned instance is known at once.
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.addEventListener("message", (event) => {
+    /** @type {import("./protocol.js").ConnectMessage} */
     const msg = event.data;
-    if (!msg || msg.type !== "live-asgi-connect" || !event.ports[0]) return;
+    if (!msg || msg.type !== MSG.connect || !event.ports[0]) return;
     const instance = instances.get(msg.instance);
     if (!instance || instance.scope !== msg.scope) {
-      event.ports[0].postMessage({ type: "live-asgi-unknown" });
+      sendToServiceWorker(event.ports[0], { type: MSG.unknown });
       return;
     }
     const channel = new MessageChannel();
-    instance.worker.postMessage({ type: "port" }, [channel.port1]);
-    event.ports[0].postMessage({ type: "live-asgi-port" }, [channel.port2]);
+    sendToWorker(instance.worker, { type: MSG.port }, [channel.port1]);
+    sendToServiceWorker(event.ports[0], { type: MSG.portOffer }, [channel.port2]);
   });
 }
 
@@ -121,8 +122,7 @@ function make(tag, attrs = {}) {
  * @returns {Embed}
  */
 function build(el) {
-  /** @type {EmbedConfig} */
-  const config = JSON.parse(el.dataset.liveAsgi || "{}");
+  const config = readEmbedConfig(el.dataset.liveAsgi || "{}");
   const root = new URL(config.root, document.baseURI);
   const label = `Live app “${config.name}”`;
   const initial = el.innerHTML;
@@ -186,7 +186,7 @@ function build(el) {
   /** @type {Embed} */
   const embed = {
     el, config, initial, path: config.path, worker: null, id: "", watchdog: 0, resize: null,
-    scope: new URL(`app/${config.name}/`, root).href,
+    scope: new URL(config.scope, root).href,
     frame, status, message, progress, details, action, address, open, buttons,
   };
   wire(embed);
@@ -228,7 +228,7 @@ const SHUTDOWN_GRACE_MS = 2000;
  * @param {Worker} worker
  */
 function retire(worker) {
-  worker.postMessage({ type: "shutdown" });
+  sendToWorker(worker, { type: MSG.shutdown });
   setTimeout(() => worker.terminate(), SHUTDOWN_GRACE_MS);
 }
 
@@ -236,7 +236,7 @@ function retire(worker) {
 // browser lets the workers run.
 addEventListener("pagehide", (event) => {
   if (event.persisted) return; // kept in the back/forward cache: the app lives on
-  for (const embed of live) embed.worker?.postMessage({ type: "shutdown" });
+  for (const embed of live) if (embed.worker) sendToWorker(embed.worker, { type: MSG.shutdown });
 });
 
 /**
@@ -306,7 +306,7 @@ async function activated(reg) {
       if (sw.state === "redundant") reject(new Error("the service worker failed to install"));
     });
   });
-  return /** @type {ServiceWorker} */ (reg.active);
+  return /** @type {ServiceWorker} */ (/** @type {unknown} */ (reg.active));
 }
 
 /**
@@ -346,9 +346,11 @@ async function start(embed) {
   /** @type {Promise<ServiceWorker>} */
   let swActivated;
   try {
-    const reg = await navigator.serviceWorker.register(new URL("app/live-asgi-sw.js", root).href, {
+    // A module: it imports protocol.js from the code folder.
+    const reg = await navigator.serviceWorker.register(new URL(config.sw, root).href, {
       scope: embed.scope,
       updateViaCache: "none",
+      type: "module",
     });
     // A browser that blocks service workers may resolve with no registration.
     if (!reg) throw new Error("the browser gave no registration");
@@ -383,10 +385,10 @@ async function start(embed) {
   poke();
 
   const ready = await new Promise((resolve) => {
-    worker.onmessage = (event) => {
+    worker.onmessage = (/** @type {MessageEvent<import("./protocol.js").WorkerToPage>} */ event) => {
       if (embed.worker !== worker) return;
       const msg = event.data;
-      if (msg.type === "progress") {
+      if (msg.type === MSG.progress) {
         poke();
         stage = msg.stage;
         if (config.download > 0) {
@@ -394,16 +396,16 @@ async function start(embed) {
           embed.progress.value = Math.min(msg.done || 0, config.download);
         }
         show(embed, progressText(msg.stage, msg.done || 0, config.download));
-      } else if (msg.type === "ready") {
+      } else if (msg.type === MSG.ready) {
         if (msg.memory) embed.el.dataset.wasmMemory = String(msg.memory);
         if (msg.timings) embed.el.dataset.timings = JSON.stringify(msg.timings);
         embed.el.dataset.restored = String(Boolean(msg.restored));
         clearTimeout(embed.watchdog);
         resolve(true);
-      } else if (msg.type === "failed") {
+      } else if (msg.type === MSG.failed) {
         fail(embed, msg.message, { traceback: msg.traceback });
         resolve(false);
-      } else if (msg.type === "crashed") {
+      } else if (msg.type === MSG.crashed) {
         crash(embed, msg.message);
         resolve(false);
       }
@@ -419,10 +421,10 @@ async function start(embed) {
         crash(embed, what);
       }
     };
-    worker.postMessage({
-      type: "boot",
+    sendToWorker(worker, {
+      type: MSG.boot,
       runtime: new URL(config.runtime, assets).href,
-      manifest: new URL(`apps/${config.name}/manifest.json`, assets).href,
+      manifest: new URL(config.manifest, assets).href,
       bridge: new URL("bridge.py", import.meta.url).href,
     });
   });
@@ -437,8 +439,8 @@ async function start(embed) {
   }
 
   const channel = new MessageChannel();
-  worker.postMessage({ type: "port" }, [channel.port1]);
-  sw.postMessage({ type: "live-asgi-port", instance: id }, [channel.port2]);
+  sendToWorker(worker, { type: MSG.port }, [channel.port1]);
+  sendToServiceWorker(sw, { type: MSG.portOffer, instance: id }, [channel.port2]);
   show(embed, "Opening the app…");
   embed.frame.src = appUrl(embed.scope, id, embed.path);
   embed.frame.hidden = false;

@@ -9,11 +9,14 @@
  */
 
 /**
- * @typedef {{type: "boot", runtime: string, manifest: string, bridge: string}} BootMessage
- * @typedef {{target: string, name: string, bundle: string, lock: string, packages: string[], wheels: string, debug: boolean}} Manifest
+ * @typedef {import("./protocol.js").BootMessage} BootMessage
+ * @typedef {import("./protocol.js").PageToWorker} PageToWorker
+ * @typedef {import("./protocol.js").ServiceWorkerToWorker} ServiceWorkerToWorker
+ * @typedef {import("./protocol.js").RequestMessage} RequestMessage
  */
 
 import { exceptionText } from "./embed.js";
+import { MSG, readManifest, sendResponse, sendSnapshotJob, sendToPage } from "./protocol.js";
 import { lockContents, restoreFromSnapshot, snapshotKey } from "./snapshot.js";
 
 /** How long after a first start the snapshot for the next visit is made: the
@@ -43,7 +46,7 @@ function report(force = false) {
   // Progress is for eyes: a few updates a second are enough.
   if (!force && now - lastReport < 100) return;
   lastReport = now;
-  scope.postMessage({ type: "progress", stage, done: received });
+  sendToPage(scope, { type: MSG.progress, stage, done: received });
 }
 
 /** @param {string} next */
@@ -54,14 +57,14 @@ function enter(next) {
 
 /** @param {string} message @param {string} [traceback] */
 function failed(message, traceback) {
-  scope.postMessage({ type: "failed", message, traceback });
+  sendToPage(scope, { type: MSG.failed, message, traceback });
 }
 
 // Pyodide fetches the runtime and the wheels itself: a fetch that counts the
 // bytes of what it reads gives the reader a real progress bar, and a file the
 // server does not have fails the start at once, with its name.
 const nativeFetch = scope.fetch.bind(scope);
-scope.fetch = async (input, init) => {
+scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestInit | undefined} */ init) => {
   const response = await nativeFetch(input, init);
   if (!booting) return response;
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -134,8 +137,7 @@ async function boot(msg) {
   enter("runtime");
   const manifestResponse = await fetch(msg.manifest, { cache: "no-cache" });
   if (!manifestResponse.ok) throw new Error(`the app manifest ${msg.manifest} answered ${manifestResponse.status}`);
-  /** @type {Manifest} */
-  const manifest = await manifestResponse.json();
+  const manifest = readManifest(await manifestResponse.json());
   const base = new URL(".", msg.manifest);
   const bundleBytes = fetchBytes(new URL(manifest.bundle, base).href, "the app's code");
   const bridgeSource = fetch(msg.bridge).then((r) => {
@@ -224,7 +226,7 @@ _live_asgi_start
   // Where the start went (ms since the worker began), for the benchmark and curious readers.
   const timings = { runtime: Math.round(runtimeReady), app: Math.round(performance.now() - runtimeReady) };
   console.info(`live-asgi: ${manifest.name} ready: runtime and packages ${timings.runtime} ms, app ${timings.app} ms${restored ? " (from a snapshot)" : ""}`);
-  scope.postMessage({ type: "ready", memory: pyodide._module.HEAP8.buffer.byteLength, restored, timings });
+  sendToPage(scope, { type: MSG.ready, memory: pyodide._module.HEAP8.buffer.byteLength, restored, timings });
   if (!restored && typeof caches !== "undefined") {
     // Off the critical path: the next visit starts from this snapshot.
     setTimeout(() => {
@@ -232,12 +234,12 @@ _live_asgi_start
         type: "module",
         name: `live-asgi snapshot ${manifest.name}`,
       });
-      maker.onmessage = (event) => {
+      maker.onmessage = (/** @type {MessageEvent<import("./protocol.js").SnapshotResult>} */ event) => {
         const { ok, detail } = event.data;
         console.info(`live-asgi: ${manifest.name}: snapshot for the next visit ${ok ? "saved" : "not made"}: ${detail}`);
-        scope.postMessage({ type: "snapshot", ok });
+        sendToPage(scope, { type: MSG.snapshot, ok });
       };
-      maker.postMessage({ key, indexURL: msg.runtime, wheels, imports });
+      sendSnapshotJob(maker, { key, indexURL: msg.runtime, wheels, imports });
     }, SNAPSHOT_DELAY_MS);
   }
 }
@@ -248,47 +250,48 @@ _live_asgi_start
  */
 function checkFatal(err) {
   if (err && /** @type {any} */ (err).pyodide_fatal_error) {
-    scope.postMessage({ type: "crashed", message: String(/** @type {any} */ (err).message || err) });
+    sendToPage(scope, { type: MSG.crashed, message: String(/** @type {any} */ (err).message || err) });
   }
 }
 
 /**
  * Serve one request from a service worker port.
  * @param {MessagePort} port
- * @param {any} msg
+ * @param {RequestMessage} msg
  */
 async function serve(port, msg) {
+  const id = msg.id;
   try {
     await ready;
   } catch (err) {
-    port.postMessage({ type: "error", id: msg.id, message: `The app could not start: ${err}` });
+    sendResponse(port, { type: MSG.error, id, message: `The app could not start: ${err}` });
     return;
   }
   const emit = {
-    /** @param {number} status @param {any} headers */
+    /** @param {number} status @param {[string, string][]} headers */
     start(status, headers) {
-      port.postMessage({ type: "start", id: msg.id, status, headers });
+      sendResponse(port, { type: MSG.start, id, status, headers });
     },
-    /** A response complete at once: one message. @param {number} status @param {any} headers @param {Uint8Array} body */
+    /** A response complete at once: one message. @param {number} status @param {[string, string][]} headers @param {Uint8Array} body */
     full(status, headers, body) {
-      port.postMessage({ type: "full", id: msg.id, status, headers, body }, [body.buffer]);
+      sendResponse(port, { type: MSG.full, id, status, headers, body }, [body.buffer]);
     },
     /** @param {Uint8Array} chunk */
     body(chunk) {
-      port.postMessage({ type: "body", id: msg.id, chunk }, [chunk.buffer]);
+      sendResponse(port, { type: MSG.body, id, chunk }, [chunk.buffer]);
     },
     end() {
-      port.postMessage({ type: "end", id: msg.id });
+      sendResponse(port, { type: MSG.end, id });
     },
     /** @param {string} message */
     error(message) {
-      port.postMessage({ type: "error", id: msg.id, message });
+      sendResponse(port, { type: MSG.error, id, message });
     },
   };
   try {
     await bridge.handle_js(msg, emit);
   } catch (err) {
-    port.postMessage({ type: "error", id: msg.id, message: String(err) });
+    sendResponse(port, { type: MSG.error, id, message: String(err) });
     checkFatal(err);
   }
 }
@@ -296,11 +299,11 @@ async function serve(port, msg) {
 /** @param {MessagePort} port */
 function attach(port) {
   ports.add(port);
-  port.onmessage = (event) => {
+  port.onmessage = (/** @type {MessageEvent<ServiceWorkerToWorker>} */ event) => {
     const msg = event.data;
-    if (msg.type === "request") {
+    if (msg.type === MSG.request) {
       serve(port, msg);
-    } else if (msg.type === "cancel" && bridge) {
+    } else if (msg.type === MSG.cancel && bridge) {
       bridge.cancel(msg.id);
     }
   };
@@ -320,18 +323,18 @@ function failureMessage(err) {
   return text;
 }
 
-scope.onmessage = (event) => {
+scope.onmessage = (/** @type {MessageEvent<PageToWorker>} */ event) => {
   const msg = event.data;
-  if (msg.type === "boot" && !ready) {
+  if (msg.type === MSG.boot && !ready) {
     ready = boot(msg);
     ready.catch((err) => {
       booting = false;
       checkFatal(err);
       failed(String(err && err.message ? err.message : err), err && err.traceback);
     });
-  } else if (msg.type === "port" && event.ports[0]) {
+  } else if (msg.type === MSG.port && event.ports[0]) {
     attach(event.ports[0]);
-  } else if (msg.type === "shutdown") {
+  } else if (msg.type === MSG.shutdown) {
     // Best effort, as a server stopping: the app's lifespan shutdown, then the end.
     (async () => {
       try {

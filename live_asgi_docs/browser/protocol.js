@@ -1,0 +1,255 @@
+// @ts-check
+/**
+ * The contract between the docs page, the app worker and the service worker,
+ * declared once and imported by all three (and by the tests).
+ *
+ * - Message types and their shapes, channel by channel: each `*Message`
+ *   union below is everything one side may send on one channel, and the
+ *   `send*` helpers only accept those, so TypeScript's checker (`npm run
+ *   typecheck`) catches a message nobody reads or a field spelled twice.
+ * - The URL layout of an app instance: `<scope>~<instance><app path>`.
+ * - The keys of the embed config (`data-live-asgi`) and of an app's
+ *   `manifest.json`, which Python writes (`live_asgi_docs/protocol.py`);
+ *   `tests/contract/` checks that what a real build writes is what these
+ *   readers accept.
+ */
+
+/** Every message type, by what it is for. */
+export const MSG = Object.freeze({
+  // page -> app worker
+  boot: "boot",
+  port: "port",
+  shutdown: "shutdown",
+  // app worker -> page
+  progress: "progress",
+  ready: "ready",
+  failed: "failed",
+  crashed: "crashed",
+  snapshot: "snapshot",
+  // service worker -> app worker, over a port the page handed over
+  request: "request",
+  cancel: "cancel",
+  // app worker -> service worker, the answer to a request
+  start: "start",
+  full: "full",
+  body: "body",
+  end: "end",
+  error: "error",
+  // service worker -> pages: "who runs this instance?"
+  connect: "live-asgi-connect",
+  // page -> service worker: "this port reaches it" (also the owner's reply to `connect`)
+  portOffer: "live-asgi-port",
+  // page -> service worker, reply to `connect`: "not mine"
+  unknown: "live-asgi-unknown",
+});
+
+/**
+ * @typedef {[string, string][]} Headers
+ *
+ * Page -> app worker.
+ * @typedef {{type: typeof MSG.boot, runtime: string, manifest: string, bridge: string}} BootMessage
+ * @typedef {{type: typeof MSG.port}} PortMessage  carries the port in `event.ports[0]`
+ * @typedef {{type: typeof MSG.shutdown}} ShutdownMessage
+ * @typedef {BootMessage | PortMessage | ShutdownMessage} PageToWorker
+ *
+ * App worker -> page.
+ * @typedef {{type: typeof MSG.progress, stage: string, done: number}} ProgressMessage
+ * @typedef {{runtime: number, app: number}} Timings
+ * @typedef {{type: typeof MSG.ready, memory: number, restored: boolean, timings: Timings}} ReadyMessage
+ * @typedef {{type: typeof MSG.failed, message: string, traceback?: string}} FailedMessage
+ * @typedef {{type: typeof MSG.crashed, message: string}} CrashedMessage
+ * @typedef {{type: typeof MSG.snapshot, ok: boolean}} SnapshotMessage
+ * @typedef {ProgressMessage | ReadyMessage | FailedMessage | CrashedMessage | SnapshotMessage} WorkerToPage
+ *
+ * Service worker -> app worker (over a port).
+ * @typedef {{type: typeof MSG.request, id: number, method: string, url: string, rootPath: string,
+ *   headers: Headers, body: ArrayBuffer | undefined, referrer: string, mode: string, destination: string}} RequestMessage
+ * @typedef {{type: typeof MSG.cancel, id: number}} CancelMessage
+ * @typedef {RequestMessage | CancelMessage} ServiceWorkerToWorker
+ *
+ * App worker -> service worker (over a port): `start`, any `body`s and `end`,
+ * or `full` alone, or `error` at any point.
+ * @typedef {{type: typeof MSG.start, id: number, status: number, headers: Headers}} StartMessage
+ * @typedef {{type: typeof MSG.full, id: number, status: number, headers: Headers, body: Uint8Array}} FullMessage
+ * @typedef {{type: typeof MSG.body, id: number, chunk: Uint8Array}} BodyMessage
+ * @typedef {{type: typeof MSG.end, id: number}} EndMessage
+ * @typedef {{type: typeof MSG.error, id: number, message: string}} ErrorMessage
+ * @typedef {StartMessage | FullMessage | BodyMessage | EndMessage | ErrorMessage} WorkerToServiceWorker
+ *
+ * Service worker -> page (with a port for the reply).
+ * @typedef {{type: typeof MSG.connect, instance: string, scope: string}} ConnectMessage
+ *
+ * Page -> service worker: a port to an instance (with `instance`), or the
+ * reply to `connect` on its port (the port, or `unknown`).
+ * @typedef {{type: typeof MSG.portOffer, instance?: string}} PortOfferMessage
+ * @typedef {{type: typeof MSG.unknown}} UnknownMessage
+ * @typedef {PortOfferMessage | UnknownMessage} PageToServiceWorker
+ *
+ * App worker -> snapshot worker, and its one answer.
+ * @typedef {{key: string, indexURL: string, wheels: string[], imports: string[]}} SnapshotJob
+ * @typedef {{type: typeof MSG.snapshot, ok: boolean, detail: string}} SnapshotResult
+ */
+
+/**
+ * @typedef {{postMessage(message: any, transfer: Transferable[]): void}} Target
+ */
+
+/**
+ * Post on a channel; the message type is checked against the channel's table.
+ * @template M
+ * @param {Target} target
+ * @param {M} message
+ * @param {Transferable[]} [transfer]
+ */
+function post(target, message, transfer = []) {
+  target.postMessage(message, transfer);
+}
+
+/** @type {(target: Target, message: PageToWorker, transfer?: Transferable[]) => void} */
+export const sendToWorker = post;
+/** @type {(target: Target, message: WorkerToPage, transfer?: Transferable[]) => void} */
+export const sendToPage = post;
+/** @type {(target: Target, message: ServiceWorkerToWorker, transfer?: Transferable[]) => void} */
+export const sendRequest = post;
+/** @type {(target: Target, message: WorkerToServiceWorker, transfer?: Transferable[]) => void} */
+export const sendResponse = post;
+/** @type {(target: Target, message: ConnectMessage, transfer?: Transferable[]) => void} */
+export const sendConnect = post;
+/** @type {(target: Target, message: PageToServiceWorker, transfer?: Transferable[]) => void} */
+export const sendToServiceWorker = post;
+/** @type {(target: Target, message: SnapshotJob, transfer?: Transferable[]) => void} */
+export const sendSnapshotJob = post;
+/** @type {(target: Target, message: SnapshotResult, transfer?: Transferable[]) => void} */
+export const sendSnapshotResult = post;
+
+/** Statuses whose Response must have a null body (the bridge's `NULL_BODY_STATUSES`). */
+export const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** The instance segment that starts an app URL under its scope: `~<id>`. */
+export const INSTANCE_PATTERN = /^~([a-z0-9]+)(?=[/?#]|$)/;
+
+/**
+ * The URL of an app page: `<scope>~<instance><path>`.
+ * @param {string} scope The app's service worker scope, ending in `/`.
+ * @param {string} instance
+ * @param {string} path The app path, starting with `/`.
+ * @returns {string}
+ */
+export function appUrl(scope, instance, path) {
+  const rest = path.startsWith("/") ? path : `/${path}`;
+  return `${scope}~${instance}${rest}`;
+}
+
+/**
+ * Split a URL under an app's scope into its instance and its app path.
+ * @param {string} url
+ * @param {string} scope The app's service worker scope, ending in `/`.
+ * @returns {{instance: string, rootPath: string, path: string} | null} The
+ *   instance id, the ASGI `root_path` (the scope's path and the instance
+ *   segment) and the app path (`/items?x=1`); null when the URL has no
+ *   instance segment under the scope.
+ */
+export function parseAppUrl(url, scope) {
+  if (!url.startsWith(scope)) return null;
+  const rest = url.slice(scope.length);
+  const match = INSTANCE_PATTERN.exec(rest);
+  if (!match) return null;
+  const after = rest.slice(match[0].length);
+  return {
+    instance: match[1],
+    rootPath: new URL(scope).pathname + match[0],
+    path: after.startsWith("/") ? after : `/${after}`,
+  };
+}
+
+/**
+ * A key table: each key with its JSON type (`string`, `number`, `boolean`,
+ * `string[]`) and whether it may be missing.
+ * @typedef {Record<string, {type: "string" | "number" | "boolean" | "string[]", optional?: boolean}>} KeyTable
+ */
+
+/**
+ * The embed's settings, JSON in the `data-live-asgi` attribute. `root` is the
+ * site root relative to the page; `scope` (the app's folder) and `sw` (the
+ * service worker script) are relative to `root`; `assets` is relative to the
+ * page, and `runtime` and `manifest` to `assets`.
+ * @typedef {{name: string, path: string, height: string, autostart: string, download: number,
+ *   root: string, scope: string, sw: string, assets: string, runtime: string, manifest: string,
+ *   full?: boolean}} EmbedConfig
+ */
+/** @type {KeyTable} */
+export const EMBED_CONFIG_KEYS = {
+  name: { type: "string" },
+  path: { type: "string" },
+  height: { type: "string" },
+  autostart: { type: "string" },
+  download: { type: "number" },
+  root: { type: "string" },
+  scope: { type: "string" },
+  sw: { type: "string" },
+  assets: { type: "string" },
+  runtime: { type: "string" },
+  manifest: { type: "string" },
+  full: { type: "boolean", optional: true },
+};
+
+/**
+ * An app's `manifest.json`.
+ * @typedef {{name: string, target: string, bundle: string, lock: string, packages: string[],
+ *   wheels: string, debug: boolean}} Manifest
+ */
+/** @type {KeyTable} */
+export const MANIFEST_KEYS = {
+  name: { type: "string" },
+  target: { type: "string" },
+  bundle: { type: "string" },
+  lock: { type: "string" },
+  packages: { type: "string[]" },
+  wheels: { type: "string" },
+  debug: { type: "boolean" },
+};
+
+/**
+ * Check a parsed JSON object against a key table.
+ * @param {unknown} value
+ * @param {KeyTable} keys
+ * @param {string} what for the error message
+ * @returns {Record<string, unknown>}
+ */
+function checked(value, keys, what) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`${what} is not a JSON object`);
+  }
+  const record = /** @type {Record<string, unknown>} */ (value);
+  for (const [key, spec] of Object.entries(keys)) {
+    const item = record[key];
+    if (item === undefined) {
+      if (spec.optional) continue;
+      throw new Error(`${what} has no "${key}"`);
+    }
+    const ok =
+      spec.type === "string[]"
+        ? Array.isArray(item) && item.every((x) => typeof x === "string")
+        : typeof item === spec.type;
+    if (!ok) throw new Error(`${what}: "${key}" is not a ${spec.type}`);
+  }
+  return record;
+}
+
+/**
+ * Read an embed's `data-live-asgi` settings.
+ * @param {string} json
+ * @returns {EmbedConfig}
+ */
+export function readEmbedConfig(json) {
+  return /** @type {EmbedConfig} */ (checked(JSON.parse(json), EMBED_CONFIG_KEYS, "the embed's settings"));
+}
+
+/**
+ * Read an app's manifest (already parsed from JSON).
+ * @param {unknown} value
+ * @returns {Manifest}
+ */
+export function readManifest(value) {
+  return /** @type {Manifest} */ (checked(value, MANIFEST_KEYS, "the app's manifest"));
+}

@@ -1,0 +1,88 @@
+"""What the Python side decides for the browser: file names, the URL layout, and
+the keys of the embed settings and of an app's manifest.
+
+The browser reads these through ``browser/protocol.js`` (its ``EMBED_CONFIG_KEYS``
+and ``MANIFEST_KEYS``); ``tests/contract/test_protocol.py`` checks that what a
+real build writes is what the browser reads.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+__all__ = [
+    "APP_FOLDER",
+    "MANIFEST_NAME",
+    "SW_NAME",
+    "SW_PROTOCOL_IMPORT",
+    "EmbedConfig",
+    "Manifest",
+    "app_scope",
+    "manifest_path",
+    "sw_path",
+]
+
+#: The folder of the built site that holds the apps' URLs: ``<folder>/<name>/``
+#: is an app's service worker scope.
+APP_FOLDER = "app"
+#: The service worker script, in :data:`APP_FOLDER`: its directory bounds the
+#: scopes it may be registered with (every ``<folder>/<name>/``).
+SW_NAME = "live-asgi-sw.js"
+#: An app's manifest, in ``<assets>/apps/<name>/``.
+MANIFEST_NAME = "manifest.json"
+#: How the service worker template imports the protocol module; the build
+#: rewrites it to the module's URL in the site.
+SW_PROTOCOL_IMPORT = "../live_asgi_docs/browser/protocol.js"
+
+
+def sw_path(folder: str = APP_FOLDER) -> str:
+    """The service worker script, relative to the site root."""
+    return f"{folder}/{SW_NAME}"
+
+
+def app_scope(name: str, folder: str = APP_FOLDER) -> str:
+    """An app's service worker scope, relative to the site root."""
+    return f"{folder}/{name}/"
+
+
+def manifest_path(name: str) -> str:
+    """An app's manifest, relative to the assets folder."""
+    return f"apps/{name}/{MANIFEST_NAME}"
+
+
+class _EmbedConfigRequired(TypedDict):
+    name: str
+    path: str
+    height: str
+    autostart: str
+    download: int
+    root: str
+    scope: str
+    sw: str
+    assets: str
+    runtime: str
+    manifest: str
+
+
+class EmbedConfig(_EmbedConfigRequired, total=False):
+    """An embed's settings, JSON in its ``data-live-asgi`` attribute.
+
+    ``root`` is the site root relative to the page; ``scope`` and ``sw`` are
+    relative to ``root``; ``assets`` is relative to the page; ``runtime`` and
+    ``manifest`` are relative to ``assets``.
+    """
+
+    #: The app alone in a window (``<folder>/<name>/index.html``).
+    full: bool
+
+
+class Manifest(TypedDict):
+    """An app's ``manifest.json``: what its worker loads. Paths are relative to it."""
+
+    name: str
+    target: str
+    bundle: str
+    lock: str
+    packages: list[str]
+    wheels: str
+    debug: bool
