@@ -182,11 +182,6 @@ class Distribution:
     base_url: str
     lock: dict[str, Any]
 
-    def provides(self, name: str) -> bool:
-        """Whether the distribution has a wheel of this package."""
-        entry = self.lock.get("packages", {}).get(str(canonicalize_name(name)))
-        return bool(entry and str(entry.get("file_name", "")).endswith(".whl"))
-
     def find_links(self, path: Path) -> Path:
         """Write an HTML page of the distribution's wheels for pip's --find-links.
 
