@@ -33,6 +33,7 @@ _NO_VERSION = re.compile(
     r"Could not find a version that satisfies the requirement (?P<req>\S+)(?: \(from (?P<parent>[^)]*)\))?"
     r".*?\(from versions: (?P<versions>[^)]*)\)"
 )
+_FETCHING = re.compile(r"while fetching (?P<url>\S+)")
 _NO_MATCH = re.compile(r"No matching distribution found for (?P<req>\S+)")
 _UNREACHABLE = (
     "Could not fetch URL",
@@ -146,6 +147,15 @@ def explain_failure(
     if any(marker in output for marker in _UNREACHABLE) and (
         "from versions:" not in output or "from versions: none)" in output
     ):
+        fetching = _FETCHING.search(output)
+        if distribution is not None and fetching and fetching.group("url").startswith(distribution.base_url):
+            return (
+                f"{head}: Pyodide's package distribution {distribution.base_url} could not be reached "
+                f"({_last_error(output)}) to fetch {fetching.group('url').rsplit('/', 1)[-1]}, which only "
+                "it has. Check the network or proxy, or set the pyodide_packages setting "
+                "(live_asgi_pyodide_packages / pyodide_packages) to a reachable copy: a URL or a directory "
+                f"with Pyodide {PYODIDE_VERSION}'s pyodide-lock.json and its wheels."
+            )
         index = _index_url(index_url) or "the configured index"
         return (
             f"{head}: the package index {index} could not be reached ({_last_error(output)}). "

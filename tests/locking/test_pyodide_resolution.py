@@ -114,6 +114,20 @@ def test_without_the_distribution_the_missing_dependency_is_named(tmp_path: Path
     assert "pyodide_packages" in message
 
 
+def test_an_unreachable_distribution_is_named_with_the_setting_to_change(
+    tmp_path: Path, distribution: Distribution
+) -> None:
+    # The index answers; the distribution's host (the CDN, here a closed port) does not.
+    unreachable = Distribution("http://127.0.0.1:9/pyodide/", distribution.lock)
+    with pytest.raises(OptionError) as err:
+        resolve(("jinja2",), cache_dir=tmp_path, distribution=unreachable)
+    message = str(err.value)
+    assert "Pyodide's package distribution http://127.0.0.1:9/pyodide/ could not be reached" in message
+    assert "markupsafe-3.0.3-py3-none-any.whl" in message
+    assert "live_asgi_pyodide_packages" in message
+    assert "package index" not in message
+
+
 def test_django_gets_a_time_zone_database(tmp_path: Path) -> None:
     # Django asks for tzdata on Windows only; Pyodide has no zoneinfo files either.
     django = resolve(("django",), cache_dir=tmp_path)
