@@ -1,0 +1,347 @@
+// @ts-check
+/**
+ * The life of an embed: set up, started (on scroll, click or load), running,
+ * failed or crashed, restarted, torn down. The states and what moves between
+ * them are in state.js; this module does what each step means for the page.
+ */
+
+import { followHeight } from "./autoheight.js";
+import { bootWorker, retire, shutdown } from "./appworker.js";
+import { appPath, appUrl, failureText, formatBytes, instanceId, normalizePath, progressText, shellPath } from "./embed.js";
+import { MSG, readEmbedConfig } from "./protocol.js";
+import { disown, offerPort, own } from "./reconnect.js";
+import { noServiceWorker, registerServiceWorker } from "./registration.js";
+import { transition } from "./state.js";
+import { buildView, frameWindow, label, setControls, show, stateOf } from "./toolbar.js";
+
+/**
+ * @typedef {import("./protocol.js").EmbedConfig} EmbedConfig
+ * @typedef {import("./state.js").Event} StateEvent
+ * @typedef {import("./toolbar.js").View & {
+ *   config: EmbedConfig, initial: string, scope: string, path: string,
+ *   worker: Worker | null, id: string, watchdog: number, resize: ResizeObserver | null,
+ * }} Embed
+ */
+
+/** A start that reports nothing for this long is stuck: say so instead of spinning. */
+const STALL_MS = 60_000;
+
+/** @type {WeakMap<HTMLElement, Embed>} */
+const embeds = new WeakMap();
+/** The embeds set up and not torn down, to find those a theme removed. */
+/** @type {Set<Embed>} */
+const live = new Set();
+
+const observer =
+  typeof IntersectionObserver === "function"
+    ? new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            const embed = embeds.get(/** @type {HTMLElement} */ (entry.target));
+            observer?.unobserve(entry.target);
+            if (embed) start(embed);
+          }
+        },
+        // Start a little before the embed is on screen.
+        { rootMargin: "200px 0px" },
+      )
+    : null;
+
+// A page that goes away gives its apps the chance a stopping server gives,
+// as far as the browser lets the workers run.
+addEventListener("pagehide", (event) => {
+  if (event.persisted) return; // kept in the back/forward cache: the app lives on
+  for (const embed of live) if (embed.worker) shutdown(embed.worker);
+});
+
+/**
+ * Move an embed to the state an event leads to; false when the event means
+ * nothing in its state.
+ * @param {Embed} embed
+ * @param {StateEvent} event
+ */
+function move(embed, event) {
+  const next = transition(stateOf(embed), event);
+  if (next === null) return false;
+  embed.el.dataset.state = next;
+  return true;
+}
+
+/**
+ * Stop an embed's instance: its worker, its frame, its timers.
+ * @param {Embed} embed
+ */
+function stopInstance(embed) {
+  clearTimeout(embed.watchdog);
+  embed.resize?.disconnect();
+  embed.resize = null;
+  if (embed.worker) retire(embed.worker);
+  embed.worker = null;
+  disown(embed.id);
+  embed.id = "";
+  embed.frame.hidden = true;
+  // Unload the app page: its scripts must not keep calling a dead instance.
+  if (embed.frame.getAttribute("src")) embed.frame.src = "about:blank";
+  setControls(embed, false);
+}
+
+/**
+ * A start failed: stop everything and say why, with a way to try again.
+ * @param {Embed} embed
+ * @param {string} text
+ * @param {{traceback?: string, retry?: boolean}} [more]
+ */
+function fail(embed, text, more = {}) {
+  stopInstance(embed);
+  move(embed, "fail");
+  show(embed, text, {
+    kind: "error",
+    traceback: more.traceback,
+    action: more.retry === false ? undefined : "Try again",
+    onAction: () => start(embed),
+  });
+}
+
+/**
+ * The runtime died while the app was running.
+ * @param {Embed} embed
+ * @param {string} reason
+ */
+function crash(embed, reason) {
+  stopInstance(embed);
+  // The page that crashed it may do so again: restart at the first page.
+  embed.path = embed.config.full ? "/" : embed.config.path;
+  embed.address.value = embed.path;
+  move(embed, "crash");
+  show(embed, `The app's Python runtime crashed (${reason}). Restart it to go on; what you did in the app is lost.`, {
+    kind: "error",
+    action: "Restart the app",
+    onAction: () => start(embed),
+  });
+}
+
+/**
+ * Start (or restart) the app of an embed: a new worker and a new instance.
+ * @param {Embed} embed
+ */
+async function start(embed) {
+  const { config, el } = embed;
+  if (transition(stateOf(embed), "start") === null) return;
+  stopInstance(embed);
+  observer?.unobserve(el);
+  const reason = failureText(window);
+  if (reason) {
+    fail(embed, reason, { retry: false });
+    return;
+  }
+  move(embed, "start");
+  embed.progress.removeAttribute("value");
+  show(embed, "Preparing…");
+  const root = new URL(config.root, document.baseURI);
+  const assets = new URL(config.assets, document.baseURI);
+
+  // The service worker first: when the browser refuses it, nothing is
+  // downloaded. Its installation then runs while the runtime boots.
+  /** @type {Promise<ServiceWorker>} */
+  let swActivated;
+  try {
+    swActivated = (await registerServiceWorker(new URL(config.sw, root).href, embed.scope)).active;
+  } catch (err) {
+    fail(embed, noServiceWorker(err), { retry: false });
+    return;
+  }
+  if (stateOf(embed) !== "starting") return;
+
+  const id = instanceId();
+  let stage = "runtime";
+  const stalled = () => {
+    if (embed.worker !== worker) return;
+    fail(
+      embed,
+      `The app stopped starting: nothing happened for ${STALL_MS / 1000} s while ` +
+        `${stage === "app" ? "starting the app" : "downloading the runtime and packages"}. ` +
+        "A file of the site may be missing or corrupt, or the connection dropped.",
+    );
+  };
+  const poke = () => {
+    clearTimeout(embed.watchdog);
+    embed.watchdog = window.setTimeout(stalled, STALL_MS);
+  };
+
+  /** @type {(ok: boolean) => void} */
+  let settle = () => {};
+  const ready = new Promise((/** @type {(ok: boolean) => void} */ resolve) => (settle = resolve));
+  const worker = bootWorker(config, assets, {
+    message(msg) {
+      if (embed.worker !== worker) return;
+      if (msg.type === MSG.progress) {
+        poke();
+        stage = msg.stage;
+        if (config.download > 0) {
+          embed.progress.max = config.download;
+          embed.progress.value = Math.min(msg.done || 0, config.download);
+        }
+        show(embed, progressText(msg.stage, msg.done || 0, config.download));
+      } else if (msg.type === MSG.ready) {
+        if (msg.memory) el.dataset.wasmMemory = String(msg.memory);
+        if (msg.timings) el.dataset.timings = JSON.stringify(msg.timings);
+        el.dataset.restored = String(Boolean(msg.restored));
+        clearTimeout(embed.watchdog);
+        settle(true);
+      } else if (msg.type === MSG.failed) {
+        fail(embed, msg.message, { traceback: msg.traceback });
+        settle(false);
+      } else if (msg.type === MSG.crashed) {
+        crash(embed, msg.message);
+        settle(false);
+      }
+    },
+    error(what) {
+      if (embed.worker !== worker) return;
+      if (transition(stateOf(embed), "workerError") === "failed") {
+        fail(embed, `The app's runtime failed while starting: ${what}`);
+        settle(false);
+      } else {
+        crash(embed, what);
+      }
+    },
+  });
+  embed.worker = worker;
+  embed.id = id;
+  own(id, worker, embed.scope);
+  poke();
+
+  if (!(await ready) || embed.worker !== worker) return;
+  /** @type {ServiceWorker} */
+  let sw;
+  try {
+    sw = await swActivated;
+  } catch (err) {
+    fail(embed, noServiceWorker(err), { retry: false });
+    return;
+  }
+
+  offerPort(worker, sw, id);
+  show(embed, "Opening the app…");
+  embed.frame.src = appUrl(embed.scope, id, embed.path);
+  embed.frame.hidden = false;
+}
+
+/**
+ * Connect the toolbar and the frame's events.
+ * @param {Embed} embed
+ */
+function wire(embed) {
+  const { frame, buttons, address, el, config } = embed;
+  frame.addEventListener("load", () => {
+    if (!embed.id) return;
+    const win = frameWindow(embed);
+    const path = win ? appPath(win.location.href, embed.scope, embed.id) : null;
+    if (stateOf(embed) === "starting") {
+      // The about:blank of a stopped instance may load late: not the app.
+      if (path === null) return;
+      move(embed, "loaded");
+      embed.status.hidden = true;
+    }
+    if (path !== null) {
+      embed.path = path;
+      if (document.activeElement !== address) address.value = path;
+      if (config.full) history.replaceState(null, "", embed.scope + path.slice(1));
+    }
+    if (win) {
+      /** @type {any} */ (win).navigation?.addEventListener("currententrychange", () => setControls(embed, true));
+      if (config.height === "auto") {
+        embed.resize?.disconnect();
+        embed.resize = followHeight(embed.frame, win);
+      }
+    }
+    setControls(embed, true);
+  });
+  buttons.back.addEventListener("click", () => /** @type {any} */ (frameWindow(embed))?.navigation?.back());
+  buttons.forward.addEventListener("click", () => /** @type {any} */ (frameWindow(embed))?.navigation?.forward());
+  buttons.reload.addEventListener("click", () => frameWindow(embed)?.location.reload());
+  buttons.restart.addEventListener("click", () => start(embed));
+  address.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !embed.id) return;
+    event.preventDefault();
+    const path = normalizePath(address.value);
+    address.value = path;
+    const url = appUrl(embed.scope, embed.id, path);
+    const win = frameWindow(embed);
+    if (win) win.location.assign(url);
+    else frame.src = url;
+  });
+  address.addEventListener("keyup", (event) => {
+    if (event.key === "Escape") address.value = embed.path;
+  });
+}
+
+/**
+ * Set up one embed: build its UI and start it when its `autostart` says.
+ * @param {HTMLElement} el
+ */
+function setup(el) {
+  const config = readEmbedConfig(el.dataset.liveAsgi || "{}");
+  const root = new URL(config.root, document.baseURI);
+  const initial = el.innerHTML;
+  /** @type {Embed} */
+  const embed = {
+    ...buildView(el, config),
+    config, initial, path: config.path, worker: null, id: "", watchdog: 0, resize: null,
+    scope: new URL(config.scope, root).href,
+  };
+  wire(embed);
+  embeds.set(el, embed);
+  live.add(embed);
+  el.dataset.state = "idle";
+  if (config.full) {
+    el.classList.add("live-asgi-full");
+    embed.path = shellPath(location.href, embed.scope);
+    embed.address.value = embed.path;
+  }
+  if (config.height === "auto") el.classList.add("live-asgi-auto");
+  const size = config.download > 0 ? ` (downloads ${formatBytes(config.download)})` : "";
+  if (config.autostart === "click") {
+    show(embed, `${label(config)} runs Python in your browser.`, { action: `Run the app${size}`, onAction: () => start(embed) });
+  } else if (config.autostart === "load" || !observer) {
+    start(embed);
+  } else {
+    show(embed, `${label(config)} starts when you scroll to it${size}.`);
+    observer.observe(el);
+  }
+}
+
+/**
+ * Set up every live app in an element (the whole page by default); embeds
+ * already set up are left alone.
+ * @param {ParentNode} [root]
+ */
+export function startAll(root = document) {
+  for (const el of root.querySelectorAll(".live-asgi[data-live-asgi]")) {
+    if (!embeds.has(/** @type {HTMLElement} */ (el))) setup(/** @type {HTMLElement} */ (el));
+  }
+}
+
+/**
+ * Stop one embed: end its runtime and put back its original markup, so that
+ * `startAll` can set it up again.
+ * @param {Element} el
+ */
+export function teardown(el) {
+  const embed = embeds.get(/** @type {HTMLElement} */ (el));
+  if (!embed) return;
+  observer?.unobserve(el);
+  stopInstance(embed);
+  embeds.delete(embed.el);
+  live.delete(embed);
+  embed.el.innerHTML = embed.initial;
+  delete embed.el.dataset.state;
+}
+
+/** Stop the apps of embeds that are no longer in the document. */
+export function stopDetached() {
+  for (const embed of [...live]) {
+    if (!embed.el.isConnected) teardown(embed.el);
+  }
+}
