@@ -54,53 +54,41 @@ await loadPyodide({ indexURL: new URL("../_static/_live_asgi/pyodide/", import.m
 postMessage("ready");
 """
 
-# The same app and bridge in a bare worker, requests made from Python itself:
-# what a request costs with no browser plumbing at all (the bound for the
-# per-request figures).
+# The same app and bridge, booted by the product's own worker.js (imported,
+# so its boot is the one measured everywhere else), requests made from Python
+# itself (python_alone.py): what a request costs with no browser plumbing at
+# all (the bound for the per-request figures).
 PYTHON_ALONE_HTML = """<!doctype html><meta charset="utf-8"><title>python alone</title>
 <script type="module">
+const assets = new URL("../_static/_live_asgi/", location.href);
 const worker = new Worker("python-alone-worker.js", {type: "module"});
 window.pythonAlone = new Promise((resolve, reject) => {
-  worker.onmessage = (e) => resolve(e.data);
+  worker.onmessage = (e) => {
+    if (e.data.type === "ready") worker.postMessage({type: "bench", n: __N__, concurrent: 50});
+    else if (e.data.type === "failed") reject(new Error(e.data.message));
+    else if (e.data.type === "bench") resolve(e.data.result);
+  };
   worker.onerror = (e) => reject(new Error(e.message));
 });
-</script>"""
-PYTHON_ALONE_WORKER = """import { loadPyodide } from "../_static/_live_asgi/pyodide/pyodide.mjs";
-const assets = new URL("../_static/_live_asgi/", import.meta.url);
-const manifestUrl = new URL("apps/todo/manifest.json", assets);
-const manifest = await (await fetch(manifestUrl)).json();
-const pyodide = await loadPyodide({
-  indexURL: new URL("pyodide/", assets).href,
-  lockFileContents: fetch(new URL(manifest.lock, manifestUrl)).then((r) => r.json()),
-  packageBaseUrl: new URL(manifest.wheels, manifestUrl).href,
-  packages: manifest.packages,
+// The message loader.js sends.
+worker.postMessage({
+  type: "boot",
+  runtime: new URL("pyodide/", assets).href,
+  manifest: new URL("apps/todo/manifest.json", assets).href,
+  bridge: new URL("__CODE__/bridge.py", assets).href,
 });
-pyodide.unpackArchive(await (await fetch(new URL(manifest.bundle, manifestUrl))).arrayBuffer(), "zip", { extractDir: "/app" });
-const code = new URL("__CODE__/", assets);
-pyodide.FS.writeFile("/app/_live_asgi_bridge.py", await (await fetch(new URL("bridge.py", code))).text());
-pyodide.FS.writeFile("/app/_live_asgi_compat.py", await (await fetch(new URL("pyodide_compat.py", code))).text());
-const result = await pyodide.runPythonAsync(`
-import sys, time, asyncio
-sys.path.insert(0, "/app")
-import _live_asgi_bridge as b
-bridge = b.Bridge(b.load_app(${JSON.stringify(manifest.target)}))
-await bridge.startup()
-class Sink:
-    def start(self, status, headers): pass
-    def body(self, chunk): pass
-    def end(self): pass
-    def error(self, message): raise RuntimeError(message)
-req = b.HTTPRequest("GET", "http://127.0.0.1/app/todo/~x/api/items", "/app/todo/~x", [("accept", "*/*")], mode="cors", destination="")
-times = []
-for _ in range(200):
-    t = time.perf_counter()
-    await bridge.handle(req, Sink())
-    times.append((time.perf_counter() - t) * 1000)
-t = time.perf_counter()
-await asyncio.gather(*(bridge.handle(req, Sink()) for _ in range(50)))
-[times, (time.perf_counter() - t) * 1000]
-`);
-postMessage(result.toJs());
+</script>"""
+PYTHON_ALONE_WORKER = """import { running } from "../_static/_live_asgi/__CODE__/worker.js";
+self.addEventListener("message", async (event) => {
+  if (event.data.type !== "bench") return;
+  const { pyodide, bridge } = running();
+  pyodide.FS.writeFile("/tmp/python_alone.py", await (await fetch("python_alone.py")).text());
+  const sys = pyodide.pyimport("sys");
+  if (!sys.path.includes("/tmp")) sys.path.append("/tmp");
+  const base = new URL("../app/todo/~bench/", location.href).href;
+  const result = await pyodide.pyimport("python_alone").measure(bridge, base + "api/items", new URL(base).pathname, event.data.n, event.data.concurrent);
+  postMessage({ type: "bench", result: result.toJs() });
+});
 """
 
 # A service worker that answers every request in its scope at once with a
@@ -192,7 +180,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def build_site(out: Path) -> None:
+def build_site(out: Path, requests: int) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(REPO / "sample-docs" / "sphinx"), str(out)],
         capture_output=True,
@@ -205,9 +193,12 @@ def build_site(out: Path) -> None:
     bench_dir.mkdir(exist_ok=True)
     (bench_dir / "floor.html").write_text(FLOOR_HTML)
     (bench_dir / "floor-worker.js").write_text(FLOOR_WORKER)
-    (bench_dir / "python-alone.html").write_text(PYTHON_ALONE_HTML)
     code = next((out / "_static" / "_live_asgi").glob("code-*")).name
+    (bench_dir / "python-alone.html").write_text(
+        PYTHON_ALONE_HTML.replace("__CODE__", code).replace("__N__", str(requests))
+    )
     (bench_dir / "python-alone-worker.js").write_text(PYTHON_ALONE_WORKER.replace("__CODE__", code))
+    shutil.copy(Path(__file__).with_name("python_alone.py"), bench_dir / "python_alone.py")
     (bench_dir / "sw-floor.js").write_text(SW_FLOOR)
     (bench_dir / "small.json").write_text(json.dumps({"items": ["Read the docs", "Try the live app"]}))
     (bench_dir / "1mib.bin").write_bytes(
@@ -235,7 +226,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="live-asgi-bench-") as tmp:
         site = Path(tmp) / "site"
         log("building the sample docs…")
-        build_site(site)
+        build_site(site, requests)
         server = make_server(site, port=0, quiet=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_address[1]}/"

@@ -76,9 +76,7 @@ class EmbedConfig(_EmbedConfigRequired, total=False):
     full: bool
 
 
-class Manifest(TypedDict):
-    """An app's ``manifest.json``: what its worker loads. Paths are relative to it."""
-
+class _ManifestRequired(TypedDict):
     name: str
     target: str
     bundle: str
@@ -86,3 +84,10 @@ class Manifest(TypedDict):
     packages: list[str]
     wheels: str
     debug: bool
+
+
+class Manifest(_ManifestRequired, total=False):
+    """An app's ``manifest.json``: what its worker loads. Paths are relative to it."""
+
+    #: The standard library zip with the build's bytecode (absent: the runtime's own).
+    stdlib: str

@@ -15,7 +15,7 @@ from pathlib import Path
 from .options import PYODIDE_CDN, PYODIDE_VERSION, OptionError
 from .packages import publish_dir
 
-__all__ = ["RUNTIME_FILES", "Runtime", "locate_runtime"]
+__all__ = ["RUNTIME_FILES", "Runtime", "locate_runtime", "npm_runtime"]
 
 #: The files of the Pyodide distribution a page needs (no packages: the
 #: app's wheels come with the app).
@@ -104,6 +104,15 @@ def _from_npm(cache_dir: Path) -> Path:
         _check_dir(unpacked, f"npm package pyodide@{PYODIDE_VERSION}")
         publish_dir(unpacked, target, _complete)
     return target
+
+
+def npm_runtime(cache_dir: Path) -> Path:
+    """A local copy of the pinned runtime from npm (for build-time work on a CDN site).
+
+    Raises:
+        OptionError: npm is missing or failed.
+    """
+    return _from_npm(cache_dir)
 
 
 def _from_url(url: str, cache_dir: Path) -> Path:

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import apps, packages, protocol
+from . import apps, bytecode, packages, protocol
 from .options import PYODIDE_CDN, PYODIDE_VERSION, EmbedOptions, OptionError, Settings
-from .runtime import RUNTIME_FILES, locate_runtime
+from .runtime import RUNTIME_FILES, Runtime, locate_runtime, npm_runtime
 
 __all__ = ["ERROR_CLASSES", "SW_PATH", "AppReport", "LiveSite", "error_html"]
 
@@ -70,6 +70,8 @@ class AppReport:
     runtime: int
     wheels: int
     app: int
+    #: What was compiled ahead of time, or why nothing was.
+    bytecode: str = ""
 
     @property
     def total(self) -> int:
@@ -280,6 +282,24 @@ class LiveSite:
             f'"{protocol.SW_PROTOCOL_IMPORT}"', f'"{up}{self.assets}/{code_folder()}/protocol.js"'
         ).replace("__LIVE_ASGI_BUILD__", build)
 
+    def _compile(self, runtime: Runtime, embeds: list[EmbedOptions]) -> tuple[bytecode.Compiled | None, str]:
+        """Bytecode for what the apps' starts import (see :mod:`.bytecode`)."""
+        try:
+            local = runtime.directory or npm_runtime(self.cache_dir)
+        except OptionError as exc:
+            return None, f"no local copy of the runtime: {exc}"
+        wheels: list[Path] = []
+        imports: list[str] = []
+        bundles: dict[str, bytes] = {}
+        for options in embeds:
+            source, resolution = self.prepare(options)
+            wheels.extend(resolution.path(w) for w in resolution.wheels)
+            imports.extend(name for w in resolution.wheels for name in w.imports)
+            bundles[options.name] = self.bundle(source)
+        return bytecode.compile_site(
+            local, wheels, imports, bundles, [PACKAGE_DIR / name for name in PYTHON_FILES], self.cache_dir
+        )
+
     def write(self, outdir: Path, embeds: list[EmbedOptions]) -> list[AppReport]:
         """Write everything the embeds need into the built site.
 
@@ -302,16 +322,37 @@ class LiveSite:
             if stale != code:
                 shutil.rmtree(stale)
 
-        build = hashlib.sha256(PYODIDE_VERSION.encode())
-        reports = []
         # One app may be embedded on several pages: it is written once.
         unique = {e.name: e for e in embeds}
-        for options in sorted(unique.values(), key=lambda e: e.name):
+        ordered = sorted(unique.values(), key=lambda e: e.name)
+        compiled, why_not = self._compile(runtime, ordered)
+        if compiled is not None:
+            bytecode_dir = assets / f"bytecode-{compiled.key}"
+            _copy_if_changed(compiled.stdlib, bytecode_dir / "python_stdlib.zip")
+            note = f"bytecode compiled for {compiled.modules} modules"
+        else:
+            note = f"no bytecode ({why_not})"
+        for stale in assets.glob("bytecode-*"):
+            if compiled is None or stale.name != f"bytecode-{compiled.key}":
+                shutil.rmtree(stale)
+
+        build = hashlib.sha256(PYODIDE_VERSION.encode())
+        reports = []
+        for options in ordered:
             source, resolution = self.prepare(options)
-            for wheel in resolution.wheels:
-                _copy_if_changed(resolution.path(wheel), assets / "wheels" / wheel.file_name)
-            bundle = self.bundle(source)
-            lock = json.dumps(packages.make_lock(resolution.wheels), indent=1, sort_keys=True).encode()
+            wheels = list(resolution.wheels)
+            if compiled is not None:
+                bundle = compiled.bundles[options.name].read_bytes()
+                for i, wheel in enumerate(wheels):
+                    path = compiled.wheels[wheel.file_name]
+                    _copy_if_changed(path, bytecode_dir / wheel.file_name)
+                    data = path.read_bytes()
+                    wheels[i] = replace(wheel, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+            else:
+                bundle = self.bundle(source)
+                for wheel in wheels:
+                    _copy_if_changed(resolution.path(wheel), assets / "wheels" / wheel.file_name)
+            lock = json.dumps(packages.make_lock(wheels), indent=1, sort_keys=True).encode()
             app_dir = (assets / protocol.manifest_path(options.name)).parent
             bundle_name = f"app-{apps.digest(bundle)}.zip"
             lock_name = f"lock-{apps.digest(lock)}.json"
@@ -325,10 +366,13 @@ class LiveSite:
                 "target": options.target,
                 "bundle": bundle_name,
                 "lock": lock_name,
-                "packages": [w.name for w in resolution.wheels],
-                "wheels": "../../wheels/",
+                "packages": [w.name for w in wheels],
+                "wheels": f"../../bytecode-{compiled.key}/" if compiled else "../../wheels/",
                 "debug": options.debug,
             }
+            if compiled is not None:
+                # The standard library with bytecode (else the runtime's own).
+                content["stdlib"] = f"../../bytecode-{compiled.key}/python_stdlib.zip"
             manifest = json.dumps(content, indent=1).encode()
             _write_if_changed(app_dir / protocol.MANIFEST_NAME, manifest)
             build.update(manifest)
@@ -336,8 +380,9 @@ class LiveSite:
                 AppReport(
                     name=options.name,
                     runtime=runtime_size,
-                    wheels=sum(w.size for w in resolution.wheels),
+                    wheels=sum(w.size for w in wheels),
                     app=len(bundle),
+                    bytecode=note,
                 )
             )
         build.update(code_folder().encode())

@@ -86,7 +86,7 @@ export const MSG = Object.freeze({
  * @typedef {PortOfferMessage | UnknownMessage} PageToServiceWorker
  *
  * App worker -> snapshot worker, and its one answer.
- * @typedef {{key: string, indexURL: string, wheels: string[], imports: string[]}} SnapshotJob
+ * @typedef {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[]}} SnapshotJob
  * @typedef {{type: typeof MSG.snapshot, ok: boolean, detail: string}} SnapshotResult
  */
 
@@ -196,7 +196,7 @@ export const EMBED_CONFIG_KEYS = {
 /**
  * An app's `manifest.json`.
  * @typedef {{name: string, target: string, bundle: string, lock: string, packages: string[],
- *   wheels: string, debug: boolean}} Manifest
+ *   wheels: string, stdlib?: string, debug: boolean}} Manifest
  */
 /** @type {KeyTable} */
 export const MANIFEST_KEYS = {
@@ -206,6 +206,7 @@ export const MANIFEST_KEYS = {
   lock: { type: "string" },
   packages: { type: "string[]" },
   wheels: { type: "string" },
+  stdlib: { type: "string", optional: true },
   debug: { type: "boolean" },
 };
 

@@ -36,9 +36,11 @@ export const BRIDGE_IMPORTS = ["asyncio", "email.message", "http.cookiejar", "im
  *   A compiled extension loaded in the interpreter: its dlopen handle, where its
  *   data lives (`memoryBase`, and `ptr`, the allocation holding it) and its first table slot.
  * @typedef {{format: number, key: string, sha256: string, size: number, dynlibs: Dynlib[], tableLength: number, imported: string[]}} SnapshotRecord
- * @typedef {{runtime: string, lock: string, userAgent: string}} SnapshotIdentity
- *   What a snapshot depends on: the runtime's URL, the lock's file name (content
- *   hashed) and the browser (its Pyodide bootstrap decides the function table's layout).
+ * @typedef {{runtime: string, stdlib?: string, lock: string, userAgent: string}} SnapshotIdentity
+ *   What a snapshot depends on: the runtime's URL, the standard library's (the
+ *   interpreter's memory holds offsets into its zip), the lock's file name
+ *   (content hashed) and the browser (its Pyodide bootstrap decides the
+ *   function table's layout).
  * @typedef {{packages: Record<string, {file_name: string, imports?: string[]}>}} Lock
  */
 
@@ -48,7 +50,7 @@ export const BRIDGE_IMPORTS = ["asyncio", "email.message", "http.cookiejar", "im
  * @returns {Promise<string>}
  */
 export async function snapshotKey(identity) {
-  const canonical = JSON.stringify([SNAPSHOT_FORMAT, identity.runtime, identity.lock, identity.userAgent]);
+  const canonical = JSON.stringify([SNAPSHOT_FORMAT, identity.runtime, identity.stdlib ?? null, identity.lock, identity.userAgent]);
   return `${SNAPSHOT_FORMAT}-${await sha256(new TextEncoder().encode(canonical))}`;
 }
 
@@ -192,13 +194,13 @@ export function importModules(pyodide, modules) {
 /**
  * Make and store the snapshot for a key, in a fresh interpreter (run it in a
  * background worker: it takes as long as a start).
- * @param {{key: string, indexURL: string, wheels: string[], imports: string[], loadPyodide: Function}} options
+ * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[], loadPyodide: Function}} options
  * @returns {Promise<SnapshotRecord>}
  */
-export async function makeSnapshot({ key, indexURL, wheels, imports, loadPyodide }) {
+export async function makeSnapshot({ key, indexURL, stdLibURL, wheels, imports, loadPyodide }) {
   const wheelBytes = wheels.map(fetchBytes);
   wheelBytes.forEach((p) => p.catch(() => {}));
-  const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
+  const pyodide = await loadPyodide({ indexURL, stdLibURL, _makeSnapshot: true });
   await unpackWheels(pyodide, wheelBytes);
   const imported = importModules(pyodide, [...imports, ...BRIDGE_IMPORTS]);
   return saveSnapshot(pyodide, key, imported);
@@ -259,11 +261,11 @@ export async function discardSnapshot(key) {
  * wheels, re-attach compiled extensions. Returns `null` (after discarding the
  * snapshot) when there is none or it cannot be used; the caller then starts
  * the normal way with a new interpreter.
- * @param {{key: string, indexURL: string, wheels: string[], loadPyodide: Function, config?: object}} options
+ * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], loadPyodide: Function, config?: object}} options
  *   `wheels`: the wheels' URLs; `config`: more options for `loadPyodide` (stdout, stderr).
  * @returns {Promise<any>} the interpreter, or `null`
  */
-export async function restoreFromSnapshot({ key, indexURL, wheels, loadPyodide, config = {} }) {
+export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, loadPyodide, config = {} }) {
   const stored = await readSnapshot(key);
   if (!stored) return null;
   const wheelBytes = wheels.map(fetchBytes);
@@ -277,6 +279,7 @@ export async function restoreFromSnapshot({ key, indexURL, wheels, loadPyodide, 
     const pyodide = await loadPyodide({
       ...config,
       indexURL,
+      stdLibURL,
       _loadSnapshot: stored.bytes,
       createPyodideModule: (/** @type {any} */ settings) => {
         settings.preRun.push((/** @type {any} */ Module) => {

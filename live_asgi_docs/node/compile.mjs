@@ -1,0 +1,68 @@
+// @ts-check
+/**
+ * Build-time bytecode for Pyodide: `node compile.mjs job.json` (see bytecode.py).
+ *
+ * Starts the site's own Pyodide runtime in Node, unpacks the app's wheels,
+ * imports what the app's start imports, and has `pycompile.py` (beside this
+ * file) write `.pyc` files for every module that was loaded, so their magic
+ * number is the runtime's own. Prints a JSON report on stdout.
+ *
+ * job.json: {runtime, out, wheels: [path], bundles: [{path, out, prefix}],
+ *            imports: [module], bridge: [path of bridge.py, path of pyodide_compat.py]}
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const runtime = job.runtime.endsWith("/") ? job.runtime : `${job.runtime}/`;
+const { loadPyodide } = await import(pathToFileURL(path.join(runtime, "pyodide.mjs")).href);
+// The interpreter's own output would mix with the report.
+const quiet = () => {};
+const pyodide = await loadPyodide({ indexURL: runtime, stdout: quiet, stderr: quiet });
+
+const bytes = (/** @type {string} */ file) => new Uint8Array(fs.readFileSync(file));
+/** @type {string} */
+const sitePackages = pyodide._api.sitePackages;
+for (const wheel of job.wheels) pyodide.unpackArchive(bytes(wheel), "zip", { extractDir: sitePackages });
+
+const work = "/tmp/live-asgi-compile";
+pyodide.FS.mkdirTree(`${work}/bridge`);
+pyodide.FS.writeFile(`${work}/pycompile.py`, bytes(new URL("pycompile.py", import.meta.url).pathname));
+// The bridge under the names the browser gives it (see worker.js).
+const [bridge, compat] = job.bridge;
+pyodide.FS.writeFile(`${work}/bridge/_live_asgi_bridge.py`, bytes(bridge));
+pyodide.FS.writeFile(`${work}/bridge/_live_asgi_compat.py`, bytes(compat));
+pyodide.FS.writeFile(`${work}/stdlib.zip`, bytes(path.join(runtime, "python_stdlib.zip")));
+const inputs = job.wheels.map((/** @type {string} */ wheel, /** @type {number} */ i) => {
+  pyodide.FS.writeFile(`${work}/in-${i}.whl`, bytes(wheel));
+  return `${work}/in-${i}.whl`;
+});
+job.bundles.forEach((/** @type {{path: string}} */ bundle, /** @type {number} */ i) => {
+  pyodide.FS.writeFile(`${work}/bundle-${i}.zip`, bytes(bundle.path));
+});
+
+const sysPath = pyodide.pyimport("sys").path;
+sysPath.insert(0, `${work}/bridge`);
+sysPath.insert(0, work);
+const report = pyodide
+  .pyimport("pycompile")
+  .compile_all(
+    work,
+    pyodide.toPy(job.imports),
+    pyodide.toPy(inputs),
+    sitePackages,
+    pyodide.toPy(job.bundles.map((/** @type {{prefix: string}} */ b) => b.prefix)),
+  )
+  .toJs({ dict_converter: Object.fromEntries });
+
+fs.mkdirSync(job.out, { recursive: true });
+fs.writeFileSync(path.join(job.out, "python_stdlib.zip"), pyodide.FS.readFile(`${work}/out-stdlib.zip`));
+fs.mkdirSync(path.join(job.out, "wheels"), { recursive: true });
+job.wheels.forEach((/** @type {string} */ wheel, /** @type {number} */ i) => {
+  fs.writeFileSync(path.join(job.out, "wheels", path.basename(wheel)), pyodide.FS.readFile(`${inputs[i]}.out`));
+});
+job.bundles.forEach((/** @type {{out: string}} */ bundle, /** @type {number} */ i) => {
+  fs.writeFileSync(bundle.out, pyodide.FS.readFile(`${work}/bundle-${i}.zip.out`));
+});
+process.stdout.write(JSON.stringify(report));
