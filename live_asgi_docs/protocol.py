@@ -13,8 +13,8 @@ from typing import TypedDict
 __all__ = [
     "APP_FOLDER",
     "MANIFEST_NAME",
+    "SW_IMPORT_PREFIX",
     "SW_NAME",
-    "SW_PROTOCOL_IMPORT",
     "EmbedConfig",
     "Manifest",
     "app_scope",
@@ -30,9 +30,9 @@ APP_FOLDER = "app"
 SW_NAME = "live-asgi-sw.js"
 #: An app's manifest, in ``<assets>/apps/<name>/``.
 MANIFEST_NAME = "manifest.json"
-#: How the service worker template imports the protocol module; the build
-#: rewrites it to the module's URL in the site.
-SW_PROTOCOL_IMPORT = "../live_asgi_docs/browser/protocol.js"
+#: How the service worker template imports the browser modules (protocol.js,
+#: ...) from the source tree; the build rewrites it to the code folder's URL.
+SW_IMPORT_PREFIX = "../live_asgi_docs/browser/"
 
 
 def sw_path(folder: str = APP_FOLDER) -> str:

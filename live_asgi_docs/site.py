@@ -272,14 +272,14 @@ class LiveSite:
         )
 
     def service_worker(self, build: str) -> str:
-        """The service worker script: the template, importing the protocol module from the code folder."""
+        """The service worker script: the template, importing its modules from the code folder."""
         template = _sw_template().read_text()
-        if f'"{protocol.SW_PROTOCOL_IMPORT}"' not in template:
-            raise FileNotFoundError(f"sw.js does not import {protocol.SW_PROTOCOL_IMPORT}")
+        if f'from "{protocol.SW_IMPORT_PREFIX}' not in template:
+            raise FileNotFoundError(f"sw.js imports nothing from {protocol.SW_IMPORT_PREFIX}")
         # From the service worker's folder to the site root, then to the code.
         up = "../" * SW_PATH.count("/")
         return template.replace(
-            f'"{protocol.SW_PROTOCOL_IMPORT}"', f'"{up}{self.assets}/{code_folder()}/protocol.js"'
+            f'from "{protocol.SW_IMPORT_PREFIX}', f'from "{up}{self.assets}/{code_folder()}/'
         ).replace("__LIVE_ASGI_BUILD__", build)
 
     def _compile(self, runtime: Runtime, embeds: list[EmbedOptions]) -> tuple[bytecode.Compiled | None, str]:

@@ -10,12 +10,13 @@
  * its state, so the browser may stop this service worker at any time: the
  * ports are asked for again from the open pages.
  *
- * A module: the build points the import below at the code folder's
- * protocol.js, the messages and URL layout the page and the worker share.
+ * A module: the build points the imports below at the code folder, where
+ * protocol.js holds the messages and URL layout the page and the worker share.
  *
  * Build: __LIVE_ASGI_BUILD__
  */
 
+import { escapeHtml } from "../live_asgi_docs/browser/embed.js";
 import {
   MSG,
   NULL_BODY,
@@ -136,9 +137,10 @@ function connect(instance) {
  * @param {string} text
  */
 function errorPage(status, title, text) {
-  const html = `<!doctype html><meta charset="utf-8"><title>${title}</title>
+  // The text may quote the app (its error message, a path): never markup.
+  const html = `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;margin:2em;color:#333}h1{font-size:1.2em}</style>
-<h1>${title}</h1><p>${text}</p>`;
+<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`;
   return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
 }
 
@@ -152,7 +154,7 @@ async function shellPage() {
   try {
     const response = await fetch(new URL("index.html", scope), { cache: "no-cache" });
     if (!response.ok) throw new Error(`index.html answered ${response.status}`);
-    const html = (await response.text()).replace("<head>", `<head><base href="${scope}">`);
+    const html = (await response.text()).replace("<head>", `<head><base href="${escapeHtml(scope)}">`);
     return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
   } catch (err) {
     return errorPage(

@@ -47,6 +47,17 @@ export function failureText(win) {
 }
 
 /**
+ * Text as HTML that shows it as it is (in an element or a quoted attribute).
+ * @param {string} text
+ * @returns {string}
+ */
+export function escapeHtml(text) {
+  /** @type {Record<string, string>} */
+  const entities = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  return String(text).replace(/[&<>"']/g, (c) => entities[c]);
+}
+
+/**
  * A byte count for the reader: `850 kB`, `14.2 MB`.
  * @param {number} bytes
  * @returns {string}

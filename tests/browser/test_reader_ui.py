@@ -191,7 +191,12 @@ def test_a_runtime_crash_offers_a_restart_that_works(context: Any, ui_url: str) 
     wait_state(page, ("running",))
     frame = app_frame(page)
     wait_frame_text(frame, "h1", "Hello")
-    frame.goto(frame.url.rstrip("/") + "/crash")
+    # The crash may end the frame's page before its navigation commits (goto
+    # would then fail with ERR_ABORTED): start the navigation as a link
+    # would, then wait for what the reader sees, the crashed state.
+    frame.evaluate(
+        "(url) => { setTimeout(() => location.assign(url), 0); }", frame.url.rstrip("/") + "/crash"
+    )
     wait_state(page, ("crashed",))
     text = message(page)
     assert "runtime crashed" in text and "simulated runtime crash" in text, text

@@ -130,10 +130,10 @@ def test_every_url_in_the_settings_leads_to_a_written_file(site: Path) -> None:
             assert (assets / config["runtime"] / "pyodide.mjs").is_file()
 
 
-def test_the_service_worker_imports_the_protocol_module_of_the_build(site: Path) -> None:
+def test_the_service_worker_imports_the_modules_of_the_build(site: Path) -> None:
     sw = site / protocol.sw_path()
-    imports = re.findall(r'^} from "([^"]+)";$', sw.read_text(), re.MULTILINE)
-    assert len(imports) == 1
-    module = (sw.parent / imports[0]).resolve()
-    assert module.is_file()
-    assert module.read_bytes() == PROTOCOL_JS.read_bytes()
+    imports = re.findall(r'^(?:import .*|}) from "([^"]+)";$', sw.read_text(), re.MULTILINE)
+    assert "protocol.js" in {Path(i).name for i in imports}
+    for specifier in imports:
+        module = (sw.parent / specifier).resolve()
+        assert module.read_bytes() == (PROTOCOL_JS.parent / module.name).read_bytes()

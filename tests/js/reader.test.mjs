@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   appPath,
+  escapeHtml,
   exceptionText,
   formatBytes,
   lastLine,
@@ -79,4 +80,9 @@ test("exceptionText skips the source and caret lines of the last frame", () => {
   assert.equal(exceptionText(tb), "SyntaxError: '(' was never closed");
   assert.equal(exceptionText("ValueError: plain"), "ValueError: plain");
   assert.ok(exceptionText(`Traceback:\n  File "x"\n    y\nE: ${"x".repeat(2000)}`).length <= 600);
+});
+
+test("escapeHtml leaves no markup in a message", () => {
+  assert.equal(escapeHtml(`<img src=x onerror="alert('x')"> & co`), "&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt; &amp; co");
+  assert.equal(escapeHtml("plain text"), "plain text");
 });

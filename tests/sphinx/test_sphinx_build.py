@@ -67,30 +67,37 @@ def test_text_build_shows_a_note_naming_the_app(app: Any, warning: StringIO) -> 
     assert not (Path(app.outdir) / "app").exists()
 
 
-@pytest.mark.sphinx("html", testroot="errors")
+@pytest.mark.sphinx("html", testroot="errors", confoverrides={"show_warning_types": True})
 def test_bad_input_is_a_warning_with_location_and_the_fix(app: Any, warning: StringIO) -> None:
     app.build()
     log = re.sub(r"\x1b\[[0-9;]*m", "", warning.getvalue())
     expected = [
-        (4, "is not of the form module:attribute; write for example 'todo.main:app'"),
-        (6, "the app module 'missing.module' was not found; searched"),
-        (8, "the name 'Bad_Name' cannot be used in a URL"),
-        (14, "the app name 'same' is already used for hello:app in index"),
-        (17, "could not resolve the requirements live-asgi-docs-no-such-package-xyz"),
-        (21, "the height 'tall' is not a CSS length"),
+        (4, "embed", "is not of the form module:attribute; write for example 'todo.main:app'"),
+        (6, "embed", "the app module 'missing.module' was not found; searched"),
+        (8, "embed", "the name 'Bad_Name' cannot be used in a URL"),
+        (14, "duplicate", "the app name 'same' is already used for hello:app in index"),
+        (17, "embed", "could not resolve the requirements live-asgi-docs-no-such-package-xyz"),
+        (21, "embed", "the height 'tall' is not a CSS length"),
         (
             24,
+            "embed",
             "errors/apps/hello.py) has no top-level 'application'; it defines app. Fix the target: "
             "write 'hello:app'",
         ),
     ]
-    for line, message in expected:
-        assert re.search(rf"index.rst:{line}: WARNING: live-asgi: .*{re.escape(message)}", log), (
-            line,
-            message,
-            log,
+    # Each warning: its location, its text (possibly several lines) and the
+    # type and subtype that `suppress_warnings` takes.
+    found = {
+        int(line): (text, kind)
+        for line, text, kind in re.findall(
+            r"index\.rst:(\d+): WARNING: (.*?) \[([\w.]+)\]$", log, re.M | re.S
         )
-    assert "[live_asgi.embed]" in log or "live_asgi" in log
+    }
+    for line, subtype, message in expected:
+        assert line in found, (line, log)
+        text, kind = found[line]
+        assert text.startswith("live-asgi: ") and message in text, (line, message, text)
+        assert kind == f"live_asgi.{subtype}", (line, kind)
     assert log.count("WARNING") == len(expected), log
 
 
