@@ -21,8 +21,8 @@
  * anything else discards it and the caller takes the normal path.
  */
 
-/** Bumped whenever the record or the restore procedure changes. */
-export const SNAPSHOT_FORMAT = 1;
+/** Bumped whenever the record, its place or the restore procedure changes. */
+export const SNAPSHOT_FORMAT = 2;
 /** The Cache Storage cache that holds the snapshots. */
 export const SNAPSHOT_CACHE = "live-asgi-snapshots";
 const SITE_PACKAGES = "/lib/python3.14/site-packages";
@@ -36,8 +36,9 @@ export const BRIDGE_IMPORTS = ["asyncio", "email.message", "http.cookiejar", "im
  *   A compiled extension loaded in the interpreter: its dlopen handle, where its
  *   data lives (`memoryBase`, and `ptr`, the allocation holding it) and its first table slot.
  * @typedef {{format: number, key: string, sha256: string, size: number, dynlibs: Dynlib[], tableLength: number, imported: string[]}} SnapshotRecord
- * @typedef {{runtime: string, stdlib?: string, lock: string, userAgent: string}} SnapshotIdentity
- *   What a snapshot depends on: the runtime's URL, the standard library's (the
+ * @typedef {{app: string, runtime: string, stdlib?: string, lock: string, userAgent: string}} SnapshotIdentity
+ *   Whose snapshot it is (`app`: the URL of the app's manifest) and what it
+ *   depends on: the runtime's URL, the standard library's (the
  *   interpreter's memory holds offsets into its zip), the lock's file name
  *   (content hashed) and the browser (its Pyodide bootstrap decides the
  *   function table's layout).
@@ -45,13 +46,47 @@ export const BRIDGE_IMPORTS = ["asyncio", "email.message", "http.cookiejar", "im
  */
 
 /**
- * The cache key of a snapshot: a hash of everything its memory depends on.
+ * The cache key of a snapshot: the app's own prefix, then a hash of
+ * everything its memory depends on.
  * @param {SnapshotIdentity} identity
  * @returns {Promise<string>}
  */
 export async function snapshotKey(identity) {
+  const app = (await sha256(new TextEncoder().encode(identity.app))).slice(0, 16);
   const canonical = JSON.stringify([SNAPSHOT_FORMAT, identity.runtime, identity.stdlib ?? null, identity.lock, identity.userAgent]);
-  return `${SNAPSHOT_FORMAT}-${await sha256(new TextEncoder().encode(canonical))}`;
+  return `${SNAPSHOT_FORMAT}-${app}-${await sha256(new TextEncoder().encode(canonical))}`;
+}
+
+const KEY_PATTERN = new RegExp(`^${SNAPSHOT_FORMAT}-[0-9a-f]{16}-[0-9a-f]{64}$`);
+
+/**
+ * The stored entries no start will use again: the app's snapshots for any
+ * other key (an earlier deploy, browser or runtime), and anything in an
+ * older format. Other apps' current snapshots stay.
+ * @param {string[]} paths the URL paths of the entries in the snapshot cache
+ * @param {string} key the app's current key
+ * @returns {string[]}
+ */
+export function staleEntries(paths, key) {
+  const app = key.slice(0, key.lastIndexOf("-") + 1);
+  return paths.filter((path) => {
+    const name = path.slice(path.lastIndexOf("/") + 1).replace(/\.(json|bin)$/, "");
+    if (!path.startsWith(SNAPSHOT_PREFIX) || !KEY_PATTERN.test(name)) return true;
+    return name !== key && name.startsWith(app);
+  });
+}
+
+/**
+ * Delete what {@link staleEntries} names: at most the current snapshot per
+ * app and browser is kept (each is tens of MB).
+ * @param {string} key
+ */
+export async function pruneSnapshots(key) {
+  if (typeof caches === "undefined") return;
+  const cache = await caches.open(SNAPSHOT_CACHE);
+  const requests = await cache.keys();
+  const stale = new Set(staleEntries(requests.map((r) => new URL(r.url).pathname), key));
+  await Promise.all(requests.filter((r) => stale.has(new URL(r.url).pathname)).map((r) => cache.delete(r)));
 }
 
 /**
@@ -222,6 +257,7 @@ export async function saveSnapshot(pyodide, key, imported) {
   const cache = await caches.open(SNAPSHOT_CACHE);
   await cache.put(recordUrl(key), new Response(JSON.stringify(record), { headers: { "content-type": "application/json" } }));
   await cache.put(memoryUrl(key), new Response(bytes));
+  await pruneSnapshots(key);
   return record;
 }
 
@@ -235,7 +271,11 @@ export async function readSnapshot(key) {
   if (typeof caches === "undefined") return null;
   const cache = await caches.open(SNAPSHOT_CACHE);
   const [recordResponse, memoryResponse] = await Promise.all([cache.match(recordUrl(key)), cache.match(memoryUrl(key))]);
-  if (!recordResponse || !memoryResponse) return null;
+  if (!recordResponse || !memoryResponse) {
+    // A new deploy (or browser): what an earlier one left is never used again.
+    await pruneSnapshots(key);
+    return null;
+  }
   try {
     const record = await recordResponse.json();
     const bytes = new Uint8Array(await memoryResponse.arrayBuffer());
@@ -308,12 +348,15 @@ async function fetchBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** Where the cache entries live (a made-up path: the cache is keyed by URL). */
+const SNAPSHOT_PREFIX = "/live-asgi-snapshot/";
+
 /** @param {string} key */
 function recordUrl(key) {
-  return `/live-asgi-snapshot/${key}.json`;
+  return `${SNAPSHOT_PREFIX}${key}.json`;
 }
 
 /** @param {string} key */
 function memoryUrl(key) {
-  return `/live-asgi-snapshot/${key}.bin`;
+  return `${SNAPSHOT_PREFIX}${key}.bin`;
 }

@@ -177,7 +177,7 @@ async function boot(msg) {
   const stdLibURL = manifest.stdlib ? new URL(manifest.stdlib, base).href : undefined;
   // A snapshot of the interpreter with the app's packages imported, kept by
   // this browser since an earlier visit; null when absent or unusable.
-  const key = await snapshotKey({ runtime: msg.runtime, stdlib: stdLibURL, lock: manifest.lock, userAgent: navigator.userAgent });
+  const key = await snapshotKey({ app: msg.manifest, runtime: msg.runtime, stdlib: stdLibURL, lock: manifest.lock, userAgent: navigator.userAgent });
   const { wheels, imports } = lockContents(await lock, manifest.packages, wheelsBase);
   pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, stdLibURL, wheels, loadPyodide, config: output });
   const restored = pyodide !== null;

@@ -5,6 +5,7 @@ Made after a first visit, used by the next, discarded when corrupt.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +83,35 @@ def test_a_corrupt_snapshot_is_discarded_and_the_app_starts_normally(context: An
     page, messages = visit(context, site_url + "index.html")
     assert not any("started from a snapshot" in m for m in messages), messages
     assert any("discarding the stored snapshot: Error: corrupt" in m for m in messages), messages
+
+
+EARLIER_DEPLOYS = """async (paths) => {
+  const cache = await caches.open('live-asgi-snapshots');
+  for (const path of paths) await cache.put(path, new Response(new Uint8Array(1 << 20)));
+}"""
+
+
+def test_a_new_snapshot_replaces_what_earlier_deploys_left(context: Any, site_url: str) -> None:
+    # What a reader of a site that redeploys has in Cache Storage: this app's
+    # snapshot of an earlier deploy, and one in the previous release's format.
+    manifest = site_url + "_static/_live_asgi/apps/todo/manifest.json"
+    app = hashlib.sha256(manifest.encode()).hexdigest()[:16]
+    earlier = [f"/live-asgi-snapshot/2-{app}-{'0' * 64}.json", f"/live-asgi-snapshot/2-{app}-{'0' * 64}.bin"]
+    legacy = [f"/live-asgi-snapshot/1-{'a' * 64}.bin"]
+    page = context.new_page()
+    page.goto(manifest)
+    page.evaluate(EARLIER_DEPLOYS, earlier + legacy)
+    assert len(page.evaluate(STORED)) == 3
+    page.close()
+
+    page, messages = visit(context, site_url + "index.html")
+    for _ in range(SNAPSHOT_SAVED_MS // 500):
+        if any("snapshot for the next visit saved" in m for m in messages):
+            break
+        page.wait_for_timeout(500)
+    else:
+        raise AssertionError(f"no snapshot saved: {messages}")
+    keys = page.evaluate(STORED)
+    # Only this deploy's snapshot (record and memory) is left.
+    assert len(keys) == 2 and not set(keys) & set(earlier + legacy), keys
+    assert all(k.startswith(f"/live-asgi-snapshot/2-{app}-") for k in keys), keys

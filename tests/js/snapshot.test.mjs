@@ -1,17 +1,33 @@
 // Unit tests of the snapshot module's pure parts: node --test tests/js/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lockContents, rejectReason, sha256, snapshotKey, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
+import { lockContents, rejectReason, sha256, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
 
-const identity = { runtime: "https://h/_static/_live_asgi/pyodide/", lock: "lock-abc.json", userAgent: "Chromium/140" };
+const identity = {
+  app: "https://h/_static/_live_asgi/apps/todo/manifest.json",
+  runtime: "https://h/_static/_live_asgi/pyodide/",
+  stdlib: "https://h/_static/_live_asgi/bytecode-1/python_stdlib.zip",
+  lock: "lock-abc.json",
+  userAgent: "Chromium/140",
+};
 
-test("the key is stable and changes with the runtime, the lock and the browser", async () => {
+test("the key is stable and changes with the runtime, the standard library, the lock and the browser", async () => {
   const key = await snapshotKey(identity);
   assert.equal(key, await snapshotKey({ ...identity }));
-  assert.match(key, new RegExp(`^${SNAPSHOT_FORMAT}-[0-9a-f]{64}$`));
-  for (const field of ["runtime", "lock", "userAgent"]) {
+  assert.match(key, new RegExp(`^${SNAPSHOT_FORMAT}-[0-9a-f]{16}-[0-9a-f]{64}$`));
+  for (const field of ["runtime", "stdlib", "lock", "userAgent"]) {
     assert.notEqual(await snapshotKey({ ...identity, [field]: identity[field] + "x" }), key, field);
   }
+});
+
+test("only the app's current snapshot is kept: earlier deploys and old formats go, other apps stay", async () => {
+  const key = await snapshotKey(identity);
+  const redeployed = await snapshotKey({ ...identity, lock: "lock-old.json" });
+  const other = await snapshotKey({ ...identity, app: "https://h/_static/_live_asgi/apps/counter/manifest.json" });
+  const paths = (k) => [`/live-asgi-snapshot/${k}.json`, `/live-asgi-snapshot/${k}.bin`];
+  const legacy = `/live-asgi-snapshot/1-${"a".repeat(64)}.bin`;
+  assert.deepEqual(staleEntries([...paths(key), ...paths(redeployed), ...paths(other), legacy], key), [...paths(redeployed), legacy]);
+  assert.deepEqual(staleEntries(paths(key), key), []);
 });
 
 test("lockContents gives the wheels' URLs and the import names, and names a missing package", () => {
