@@ -11,35 +11,49 @@ it keeps the app's cookies (the browser drops ``Set-Cookie`` on responses made
 by a service worker), adds the ``Host``, ``Origin``, ``Referer`` and ``Cookie``
 headers a browser would send, and strips the headers that would blank the frame
 the app is shown in.
+
+Like a server, it imports the app before serving anything, outside any
+coroutine (:func:`load`), and takes whatever the target is: an ASGI 3 app, an
+ASGI 2 app or a WSGI app (:func:`as_asgi`, :class:`WSGIAdapter`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import email.message
 import http.cookiejar
 import importlib
+import inspect
+import io
 import os
 import sys
 import traceback
 import urllib.request
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 __all__ = [
+    "ROOT_PATH_ENV",
     "Bridge",
     "Emitter",
     "HTTPRequest",
     "LifespanFailed",
+    "WSGIAdapter",
     "WebSocketEmitter",
     "WebSocketRequest",
     "WebSocketSession",
+    "as_asgi",
+    "interface_of",
+    "load",
     "load_app",
+    "wsgi_environ",
 ]
 
+T = TypeVar("T")
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
@@ -51,6 +65,10 @@ NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
 #: service worker's response (the bridge keeps the cookie itself) and
 #: ``x-frame-options`` would blank the embed.
 DROPPED_RESPONSE_HEADERS = frozenset({"set-cookie", "x-frame-options"})
+#: Set to the app's mount prefix (its ``root_path``, no trailing slash)
+#: before the app's module is imported: for apps that need their URL prefix
+#: when they are constructed (Datasette's ``base_url``).
+ROOT_PATH_ENV = "LIVE_ASGI_ROOT_PATH"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 #: The close code a browser reports when a socket ended without a closing
@@ -152,20 +170,80 @@ def _compat() -> Any:
     return importlib.import_module("_live_asgi_compat")
 
 
-def load_app(target: str) -> ASGIApp:
-    """Import ``module:attr`` (``attr`` may be dotted) and return the object.
+def load_app(target: str, *, root_path: str = "") -> ASGIApp:
+    """Import ``module:attr`` (``attr`` may be dotted) as a server does; return it as ASGI 3.
 
     Before the import, supplies what the interpreter lacks (threads,
-    ``hashlib.pbkdf2_hmac`` in Pyodide): see ``pyodide_compat``.
+    ``hashlib.pbkdf2_hmac`` in Pyodide: see ``pyodide_compat``) and sets
+    ``LIVE_ASGI_ROOT_PATH`` to ``root_path`` (percent-decoded, without the
+    trailing slash: the ``root_path`` of every request). The import runs
+    outside any coroutine, as under uvicorn, which imports the app before its
+    event loop runs: in Pyodide an event loop is always "running", and
+    Django's async-unsafe check would refuse a ``call_command("migrate")`` at
+    import time.
+
+    The object may be an ASGI 3, ASGI 2 or WSGI app (see :func:`as_asgi`).
     """
+    os.environ[ROOT_PATH_ENV] = unquote(root_path.rstrip("/"))
     installed = _compat().install()
     if installed:
         print(f"live-asgi: supplied {', '.join(installed)} (no threads/OpenSSL here)", file=sys.stderr)
     module_name, _, attr = target.partition(":")
-    obj: Any = importlib.import_module(module_name)
+    loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        obj: Any = importlib.import_module(module_name)
+    finally:
+        asyncio.events._set_running_loop(loop)
     for part in attr.split("."):
         obj = getattr(obj, part)
-    return obj  # type: ignore[no-any-return]
+    return as_asgi(obj)
+
+
+def load(target: str, *, root_path: str = "", debug: bool = False) -> Bridge:
+    """Import the app ``target`` (see :func:`load_app`) and return the bridge that serves it.
+
+    What the browser's worker calls once, before the lifespan startup
+    (:meth:`Bridge.startup`) and the first request.
+    """
+    return Bridge(load_app(target, root_path=root_path), debug=debug)
+
+
+def interface_of(app: Any) -> str:
+    """``"asgi3"``, ``"asgi2"`` or ``"wsgi"``: what kind of application ``app`` is.
+
+    As uvicorn tells ASGI 3 from ASGI 2 (a coroutine function, or a class
+    whose instances are awaitable, is ASGI 3), and, where uvicorn needs to be
+    told, WSGI from ASGI by the number of positional parameters: a WSGI app
+    takes ``(environ, start_response)``, an ASGI 2 app ``(scope)``.
+    """
+    if inspect.isclass(app):
+        return "asgi3" if hasattr(app, "__await__") else "asgi2"
+    call = app if inspect.isroutine(app) else getattr(app, "__call__", app)  # noqa: B004
+    if inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(app):
+        return "asgi3"
+    try:
+        parameters = inspect.signature(app).parameters.values()
+    except (TypeError, ValueError):
+        return "asgi3"
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.VAR_POSITIONAL for p in parameters) or len(positional) >= 3:
+        return "asgi3"
+    return "wsgi" if len(positional) == 2 else "asgi2"
+
+
+def as_asgi(app: Any) -> ASGIApp:
+    """``app`` as an ASGI 3 application, whether it is ASGI 3, ASGI 2 or WSGI."""
+    kind = interface_of(app)
+    if kind == "wsgi":
+        return WSGIAdapter(app)
+    if kind == "asgi2":
+
+        async def asgi3(scope: Message, receive: Receive, send: Send) -> None:
+            await app(scope)(receive, send)
+
+        return asgi3
+    return app  # type: ignore[no-any-return]
 
 
 class _CookieResponse:
@@ -390,6 +468,10 @@ class Bridge:
         started = False
         finished = False
         no_body = request.method.upper() == "HEAD"
+        # Threads the app tries to start (and cannot, in the browser): a
+        # failed response then says so instead of the app's generic 500.
+        refused_threads = _compat().watch_thread_starts()
+        replaced = False
 
         async def receive() -> Message:
             nonlocal body_sent
@@ -402,15 +484,22 @@ class Bridge:
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
-            nonlocal started, finished, no_body
+            nonlocal started, finished, no_body, replaced
             kind = message["type"]
             if disconnected.is_set() and not finished:
                 raise OSError("the reader's browser closed the connection")
+            if replaced:
+                return
             if kind == "http.response.start":
                 if started:
                     raise RuntimeError("http.response.start sent twice")
                 started = True
                 status = int(message["status"])
+                if status >= 500 and refused_threads:
+                    replaced = finished = True
+                    disconnected.set()
+                    self._error_500(out, "", refused_threads)
+                    return
                 if status in NULL_BODY_STATUSES:
                     no_body = True
                 out.start(
@@ -437,27 +526,34 @@ class Bridge:
             text = _format_exception(exc)
             print(f"live-asgi: exception in {request.method} {request.url}\n{text}", file=sys.stderr)
             if not started:
-                self._error_500(out, text)
+                self._error_500(out, text, refused_threads)
             elif not finished:
                 out.error(f"the app raised while sending its response: {exc!r}")
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
         else:
             if not started:
-                self._error_500(out, "The app returned without sending a response.")
+                self._error_500(out, "The app returned without sending a response.", refused_threads)
             elif not finished:
                 out.complete(b"")
         finally:
             disconnected.set()
             self._disconnects.pop(key, None)
 
-    def _error_500(self, out: _Coalescing, detail: str) -> None:
+    def _error_500(self, out: _Coalescing, detail: str, refused_threads: list[str] | None = None) -> None:
         # uvicorn's answer, byte for byte; the detail only for a debug embed.
-        body = b"Internal Server Error"
-        if self.debug:
-            body += b"\n\n" + detail.encode("utf-8", errors="replace")
+        text = "Internal Server Error"
+        if refused_threads:
+            # Not the app's fault on a server, and the reader's only clue.
+            text += (
+                "\n\nThe app tried to start a thread, and Python in the browser (Pyodide) cannot "
+                "run threads:\n\n" + "\n".join(f"- {what}" for what in dict.fromkeys(refused_threads))
+            )
+            text += "\n\nIts authors can configure it to work without threads."
+        if self.debug and detail:
+            text += "\n\n" + detail
         out.start(500, [("content-type", "text/plain; charset=utf-8")])
-        out.complete(body)
+        out.complete(text.encode("utf-8", errors="replace"))
 
     # -- websockets ---------------------------------------------------------
 
@@ -790,6 +886,161 @@ def _http_url(url: str) -> str:
     if url.startswith("ws"):
         return "http" + url[2:]
     return url
+
+
+class WSGIAdapter:
+    """Serves a WSGI app (PEP 3333) as an ASGI 3 app, without threads.
+
+    As uvicorn's ``--interface wsgi`` does, except that the app's code (the
+    call, each step of its response iterable, its ``close()``) runs inline on
+    the event loop's thread the way a worker thread would run it (see
+    ``pyodide_compat.run_inline``): the browser has no threads. The environ's
+    ``SCRIPT_NAME`` is the mount prefix (``root_path``), so ``url_for``,
+    redirects and ``request.script_root`` stay inside it; ``wsgi.input`` holds
+    the whole request body; the response goes out chunk by chunk as the
+    app's iterable yields it, so a streamed response streams.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            # WSGI has no lifespan: a server says yes to both on its behalf.
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if kind == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        if kind != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before its body arrived
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        await _WSGIResponse(self.app, wsgi_environ(scope, bytes(body))).send_to(send)
+
+
+def wsgi_environ(scope: Message, body: bytes) -> dict[str, Any]:
+    """The PEP 3333 environ of an ASGI ``http`` scope (as uvicorn and a2wsgi build it)."""
+    root_path = scope.get("root_path", "")
+    path = scope["path"]
+    if path.startswith(root_path):
+        path = path[len(root_path) :]
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client") or ("127.0.0.1", 0)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        # Native strings holding the UTF-8 bytes of the decoded path (PEP 3333).
+        "SCRIPT_NAME": root_path.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": bytes(scope.get("query_string", b"")).decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": str(client[0]),
+        "REMOTE_PORT": str(client[1]),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for raw_name, raw_value in scope.get("headers", []):
+        name = bytes(raw_name).decode("latin-1").lower()
+        value = bytes(raw_value).decode("latin-1")
+        if name in ("content-type", "content-length"):
+            key = name.upper().replace("-", "_")
+        else:
+            key = "HTTP_" + name.upper().replace("-", "_")
+        if key in environ:
+            # Repeated fields joined as on the wire; cookies with "; " (RFC 9113).
+            value = environ[key] + ("; " if name == "cookie" else ",") + value
+        environ[key] = value
+    return environ
+
+
+class _WSGIResponse:
+    """One WSGI call: ``start_response``, ``write()`` and the iterable, sent as ASGI messages."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> None:
+        self.app = app
+        self.environ = environ
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.started = False
+        self.written: list[bytes] = []
+        self.context = contextvars.copy_context()
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None:
+            if self.started:
+                # Too late for an error page: PEP 3333 says re-raise.
+                raise exc_info[1].with_traceback(exc_info[2])
+        elif self.status is not None:
+            raise RuntimeError("start_response() called twice without exc_info")
+        self.status = int(status.split(None, 1)[0])
+        self.headers = [
+            (name.strip().lower().encode("latin-1"), value.strip().encode("latin-1"))
+            for name, value in headers
+        ]
+        return self.written.append
+
+    async def _body(self, send: Send, chunk: bytes) -> None:
+        if not self.started:
+            if self.status is None:
+                raise RuntimeError("the WSGI app sent a body before calling start_response()")
+            self.started = True
+            await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        if chunk:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+    def _inline(self, func: Callable[..., T], *args: Any) -> T:
+        # As on a WSGI server's worker thread: no running event loop, and one
+        # context for the whole call (Flask's stream_with_context needs it).
+        with _compat().as_worker_thread():
+            return self.context.run(func, *args)
+
+    async def send_to(self, send: Send) -> None:
+        run_inline = self._inline
+        iterable = run_inline(self.app, self.environ, self.start_response)
+        try:
+            iterator = iter(iterable)
+            while True:
+                for chunk in self.written:
+                    await self._body(send, bytes(chunk))
+                self.written.clear()
+                try:
+                    chunk = run_inline(next, iterator)
+                except StopIteration:
+                    break
+                if chunk:
+                    await self._body(send, bytes(chunk))
+                    # A turn of the loop between chunks: other requests go on
+                    # while a stream is slow.
+                    await asyncio.sleep(0)
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                run_inline(close)
+        for chunk in self.written:
+            await self._body(send, bytes(chunk))
+        await self._body(send, b"")
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _without_frame_ancestors(policy: str) -> str:

@@ -18,12 +18,22 @@ Threads
     The page has one thread anyway, so nothing is lost but parallelism: a
     blocking call blocks the other requests of that app instance while it runs.
 
-    asgiref's ``async_to_sync`` called from such inline code (a sync-only
-    Django middleware calling the rest of the chain) cannot block the only
-    thread to wait for the event loop. It runs the coroutine to its end
-    without the loop, which works whenever the coroutine never has to wait for
-    the loop (Django's own handler chain, which only awaits inline sync code),
-    and raises a :class:`RuntimeError` that says so otherwise.
+    Inline code that hands a coroutine back to the event loop and waits for
+    it, as code in a worker thread does (asgiref's ``async_to_sync`` in a
+    sync-only Django middleware, ``asyncio.run_coroutine_threadsafe(...)
+    .result()`` in a2wsgi, ``anyio.from_thread.run`` in Starlette's
+    ``WSGIMiddleware``), cannot block the only thread. In a browser with
+    JavaScript Promise Integration (Chromium), Pyodide's ``run_sync`` suspends
+    the inline code while the event loop runs the coroutine. Elsewhere the
+    coroutine is run to its end without the loop, which works whenever it
+    never has to wait for the loop (Django's own handler chain, a2wsgi's
+    first ten chunks), and a :class:`RuntimeError` says so otherwise.
+
+    A thread the app starts itself (``threading.Thread.start()``, a
+    ``ThreadPoolExecutor.submit``) cannot run: the ``RuntimeError`` says which
+    code tried, and the bridge shows it in the frame when the request fails
+    (:func:`watch_thread_starts`). ``logging.handlers.QueueListener`` (Litestar's
+    logging) hands each record to its handlers as it is queued instead.
 
 ``hashlib.pbkdf2_hmac``
     CPython takes it from OpenSSL, which Pyodide does not load. Django's
@@ -35,22 +45,47 @@ Threads
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import hashlib
 import hmac
+import importlib.util
+import logging.handlers
+import queue
 import sys
 import threading
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["install", "pbkdf2_hmac", "run_inline", "threads_available", "uninstall"]
+__all__ = [
+    "as_worker_thread",
+    "install",
+    "pbkdf2_hmac",
+    "run_inline",
+    "threads_available",
+    "uninstall",
+    "wait_inline",
+    "watch_thread_starts",
+]
 
 T = TypeVar("T")
 
-#: The event loops that inline calls were made from, innermost last (one
-#: thread, so a plain list); non-empty while inline code runs.
-_outer_loops: list[asyncio.AbstractEventLoop | None] = []
+
+class _Inline(threading.local):
+    #: The event loops that inline calls were made from, innermost last;
+    #: non-empty while inline code runs (per thread: in CPython's tests, the
+    #: loop's thread and the test's thread).
+    loops: list[asyncio.AbstractEventLoop | None]
+
+    def __init__(self) -> None:
+        self.loops = []
+
+
+_inline = _Inline()
+#: Refuse every thread start (Pyodide), not only those made by served code.
+_refuse_all_threads = False
 #: ``(object, attribute, original value)`` of every patch, for :func:`uninstall`.
 _patches: list[tuple[Any, str, Any]] = []
 _MISSING = object()
@@ -70,16 +105,17 @@ def threads_available() -> bool:
 
 
 @contextmanager
-def _as_worker_thread() -> Iterator[None]:
+def as_worker_thread() -> Iterator[None]:
+    """Run the block as a worker thread would: with no running event loop."""
     # A worker thread has no running event loop: code such as Django's
     # async_unsafe() checks for one and must not find it.
     loop = asyncio.events._get_running_loop()
     asyncio.events._set_running_loop(None)
-    _outer_loops.append(loop)
+    _inline.loops.append(loop)
     try:
         yield
     finally:
-        _outer_loops.pop()
+        _inline.loops.pop()
         asyncio.events._set_running_loop(loop)
 
 
@@ -91,7 +127,7 @@ def run_inline(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     event loop.
     """
     context = contextvars.copy_context()
-    with _as_worker_thread():
+    with as_worker_thread():
         return context.run(func, *args, **kwargs)
 
 
@@ -127,35 +163,202 @@ async def _anyio_run_sync(
     return run_inline(func, *args)
 
 
+def _can_suspend() -> bool:
+    """Whether Pyodide can suspend this Python stack while the loop runs (JSPI)."""
+    if sys.platform != "emscripten":
+        return False
+    try:
+        from pyodide.ffi import can_run_sync  # type: ignore[import-not-found]  # only in Pyodide
+    except ImportError:
+        return False
+    return bool(can_run_sync())
+
+
+def wait_inline(awaitable: Any, what: str) -> Any:
+    """Wait, from inline code, for ``awaitable`` to run on the loop the code came from.
+
+    What a worker thread does with ``run_coroutine_threadsafe(...).result()``.
+    With JSPI, Pyodide's ``run_sync`` suspends this stack while the event loop
+    runs everything (the awaitable and the tasks it waits for). Without it,
+    the coroutine is stepped here to its end; one that has to wait for the
+    loop raises a :class:`RuntimeError` naming ``what``.
+    """
+    loop = _inline.loops[-1]
+    # While it runs, the loop is the running one again, as on its own thread.
+    asyncio.events._set_running_loop(loop)
+    try:
+        if _can_suspend():
+            from pyodide.ffi import run_sync
+
+            return run_sync(asyncio.ensure_future(awaitable, loop=loop))
+        coroutine = awaitable if asyncio.iscoroutine(awaitable) else _awaited(awaitable)
+        for _ in range(_MAX_BARE_YIELDS):
+            try:
+                waiting_for = coroutine.send(None)
+            except StopIteration as stop:
+                return stop.value
+            if waiting_for is not None:
+                break
+            # A bare yield (asyncio.sleep(0), anyio's checkpoints) waits for nothing.
+        message = (
+            f"{what} was called from synchronous code that runs inline on the event loop "
+            f"(the browser has no threads), and the coroutine had to wait for {waiting_for!r}, "
+            "which only the event loop can bring. Make the calling code async so that it can "
+            "await instead."
+        )
+        coroutine.close()
+        raise RuntimeError(message)
+    finally:
+        asyncio.events._set_running_loop(None)
+
+
+#: Bare yields a coroutine stepped without the loop may make before it is
+#: taken to be polling for something only the loop would bring.
+_MAX_BARE_YIELDS = 1000
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
 def _async_to_sync_call(self: Any, *args: Any, **kwargs: Any) -> Any:
-    """``AsyncToSync.__call__`` for inline code: run the coroutine without waiting."""
-    if not _outer_loops:
+    """``AsyncToSync.__call__`` for inline code: wait for the coroutine with :func:`wait_inline`."""
+    if not _inline.loops:
         return _original(type(self), "__call__")(self, *args, **kwargs)
-    coroutine = self.awaitable(*args, **kwargs)
-    # What the coroutine awaits (sync_to_async, run inline again) needs the
-    # loop the outer code runs on to be the running one while it steps, and,
-    # as under asgiref's own AsyncToSync, an executor for "this thread" (any
+    # What the coroutine awaits (sync_to_async, run inline again) needs, as
+    # under asgiref's own AsyncToSync, an executor for "this thread" (any
     # value: run_in_executor runs inline).
-    asyncio.events._set_running_loop(_outer_loops[-1])
     executors = type(self).executors
     old_executor = getattr(executors, "current", None)
     executors.current = _THIS_THREAD
     try:
-        try:
-            waiting_for = coroutine.send(None)
-        except StopIteration as stop:
-            return stop.value
-        coroutine.close()
-        raise RuntimeError(
-            "async_to_sync() was called from synchronous code that runs inline on the "
-            "event loop (the browser has no threads), and "
-            f"{getattr(self.awaitable, '__qualname__', self.awaitable)!r} had to wait for "
-            f"{waiting_for!r}. Make the calling code async (e.g. an async-capable Django "
-            "middleware) so that it can await instead."
-        )
+        name = getattr(self.awaitable, "__qualname__", self.awaitable)
+        return wait_inline(self.awaitable(*args, **kwargs), f"async_to_sync({name!r})")
     finally:
         executors.current = old_executor
+
+
+def _run_coroutine_threadsafe(coro: Any, loop: asyncio.AbstractEventLoop) -> concurrent.futures.Future[Any]:
+    """``asyncio.run_coroutine_threadsafe`` that also works from inline code on the loop's own thread."""
+    if not _inline.loops or loop is not _inline.loops[-1]:
+        return _original(asyncio, "run_coroutine_threadsafe")(coro, loop)  # type: ignore[no-any-return]
+    future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    try:
+        future.set_result(wait_inline(coro, "asyncio.run_coroutine_threadsafe()"))
+    except BaseException as exc:
+        future.set_exception(exc)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+    return future
+
+
+def _anyio_from_thread_run(func: Callable[..., Any], *args: Any, token: Any = None) -> Any:
+    """``anyio.from_thread.run`` for inline code (it has no worker-thread token)."""
+    if not _inline.loops or token is not None:
+        import anyio.from_thread
+
+        return _original(anyio.from_thread, "run")(func, *args, token=token)
+    return wait_inline(func(*args), "anyio.from_thread.run()")
+
+
+def _anyio_from_thread_run_sync(func: Callable[..., T], *args: Any, token: Any = None) -> T:
+    """``anyio.from_thread.run_sync`` for inline code: call it, with the loop running."""
+    if not _inline.loops or token is not None:
+        import anyio.from_thread
+
+        return _original(anyio.from_thread, "run_sync")(func, *args, token=token)  # type: ignore[no-any-return]
+    asyncio.events._set_running_loop(_inline.loops[-1])
+    try:
+        return func(*args)
+    finally:
         asyncio.events._set_running_loop(None)
+
+
+#: The thread starts refused in the current request, when the bridge watches.
+_thread_starts: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "live_asgi_thread_starts", default=None
+)
+#: Modules whose frames are the machinery of starting a thread, not who asked.
+_THREAD_MACHINERY = ("threading", "concurrent.futures", "asyncio", "logging", "_live_asgi_compat", __name__)
+
+
+def watch_thread_starts() -> list[str]:
+    """From now on in this context (a request), note each refused thread start in the returned list."""
+    found: list[str] = []
+    _thread_starts.set(found)
+    return found
+
+
+def _who_starts_thread(thread: threading.Thread) -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not any(module == m or module.startswith(m + ".") for m in _THREAD_MACHINERY):
+            break
+        frame = frame.f_back  # type: ignore[assignment]
+    caller = "the app"
+    if frame is not None:
+        function = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+        caller = f"{frame.f_globals.get('__name__', '?')}.{function} (line {frame.f_lineno})"
+    target = getattr(thread, "_target", None)
+    if getattr(target, "__module__", "") == "concurrent.futures.thread":
+        return f"{caller} submitted work to a ThreadPoolExecutor"
+    if target is not None:
+        name = getattr(target, "__qualname__", repr(target))
+        return f"{caller} started a thread running {getattr(target, '__module__', '?')}.{name}"
+    return f"{caller} started a thread ({type(thread).__qualname__} {thread.name!r})"
+
+
+def _refuse_thread_start(self: threading.Thread) -> None:
+    """``Thread.start`` where threads cannot run: a ``RuntimeError`` that says who tried.
+
+    Forced on in CPython (tests), only threads started by served code (in a
+    watched request, or inline code) are refused: the test's own threads run.
+    """
+    found = _thread_starts.get()
+    if not _refuse_all_threads and found is None and not _inline.loops:
+        _original(threading.Thread, "start")(self)
+        return
+    what = _who_starts_thread(self)
+    if found is not None:
+        found.append(what)
+    print(f"live-asgi: refused a thread: {what}", file=sys.stderr)
+    # "can't start new thread" first: code that expects CPython's error still recognises it.
+    raise RuntimeError(
+        f"can't start new thread: {what}. Python in the browser (Pyodide) cannot run threads: "
+        "configure the app to work without them (see the docs of live-asgi-docs, "
+        "'Frameworks in the browser')."
+    )
+
+
+def _queue_listener_start(self: logging.handlers.QueueListener) -> None:
+    """``QueueListener.start`` without a thread: each record goes to the handlers as it is queued."""
+    records: Any = self.queue
+    sentinel = getattr(self, "_sentinel", None)
+
+    def put(record: Any, block: bool = True, timeout: float | None = None) -> None:
+        if record is not sentinel:  # stop() says so: nothing to stop
+            self.handle(record)
+
+    try:
+        # The queue's own methods, for this queue only.
+        records.put = records.put_nowait = put
+    except AttributeError:  # a queue written in C: no thread, no way around it
+        _original(logging.handlers.QueueListener, "start")(self)
+        return
+    self._thread = _NoThread()  # type: ignore[assignment]
+    while True:
+        try:
+            put(records.get_nowait())
+        except queue.Empty:
+            break
+
+
+class _NoThread:
+    """Where a ``QueueListener`` keeps its thread: none to join."""
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
 
 
 #: Stands for "the calling thread" where asgiref wants an executor.
@@ -216,6 +419,29 @@ def pbkdf2_hmac(
     return b"".join(blocks)[:dklen]
 
 
+class _NoSemaphores:
+    """``_multiprocessing.SemLock`` where there are no processes: refuses to be made."""
+
+    SEM_VALUE_MAX = 2**31 - 1
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise OSError("multiprocessing's locks and events cannot be created in the browser (Pyodide)")
+
+
+def _multiprocessing_stand_in() -> types.ModuleType:
+    """A ``_multiprocessing`` module for Pyodide, which has none.
+
+    ``multiprocessing.synchronize`` needs it to be imported at all, and
+    libraries import it only for type hints (Hypercorn, hence Quart); making a
+    lock or an event with it still fails, with an ``OSError`` that says why.
+    """
+    module = types.ModuleType("_multiprocessing", _multiprocessing_stand_in.__doc__)
+    module.SemLock = _NoSemaphores  # type: ignore[attr-defined]
+    module.sem_unlink = _NoSemaphores  # type: ignore[attr-defined]
+    module.flags = {}  # type: ignore[attr-defined]
+    return module
+
+
 def install(*, force: bool = False) -> list[str]:
     """Supply what this interpreter lacks; idempotent.
 
@@ -232,10 +458,15 @@ def install(*, force: bool = False) -> list[str]:
     if not hasattr(hashlib, "pbkdf2_hmac"):
         _patch(hashlib, "pbkdf2_hmac", pbkdf2_hmac)
         done.append("hashlib.pbkdf2_hmac")
+    if "_multiprocessing" not in sys.modules and importlib.util.find_spec("_multiprocessing") is None:
+        sys.modules["_multiprocessing"] = _multiprocessing_stand_in()
+        done.append("_multiprocessing")
     if any(name == "run_in_executor" for _, name, _ in _patches):
         return done  # installed already
     if not force and threads_available():
         return done
+    global _refuse_all_threads
+    _refuse_all_threads = not force
     loops: list[type] = [asyncio.BaseEventLoop]
     try:
         from pyodide.webloop import WebLoop  # type: ignore[import-not-found]  # only in Pyodide
@@ -246,13 +477,24 @@ def install(*, force: bool = False) -> list[str]:
     for loop_class in loops:
         _patch(loop_class, "run_in_executor", _run_in_executor)
     done.append("loop.run_in_executor")
+    _patch(asyncio, "run_coroutine_threadsafe", _run_coroutine_threadsafe)
+    _patch(asyncio.tasks, "run_coroutine_threadsafe", _run_coroutine_threadsafe)
+    done.append("asyncio.run_coroutine_threadsafe")
+    _patch(threading.Thread, "start", _refuse_thread_start)
+    done.append("threading.Thread.start (refused)")
+    _patch(logging.handlers.QueueListener, "start", _queue_listener_start)
+    done.append("logging.handlers.QueueListener")
     try:
+        import anyio.from_thread
         import anyio.to_thread
     except ImportError:
         pass
     else:
         _patch(anyio.to_thread, "run_sync", _anyio_run_sync)
+        _patch(anyio.from_thread, "run", _anyio_from_thread_run)
+        _patch(anyio.from_thread, "run_sync", _anyio_from_thread_run_sync)
         done.append("anyio.to_thread.run_sync")
+        done.append("anyio.from_thread")
     try:
         import asgiref.sync
     except ImportError:
@@ -270,6 +512,8 @@ def install(*, force: bool = False) -> list[str]:
 
 def uninstall() -> None:
     """Undo :func:`install` (for tests in CPython)."""
+    global _refuse_all_threads
+    _refuse_all_threads = False
     while _patches:
         obj, name, value = _patches.pop()
         if value is _MISSING:

@@ -22,10 +22,11 @@ const SHUTDOWN_GRACE_MS = 2000;
  * Start a worker for an app and boot it.
  * @param {EmbedConfig} config
  * @param {URL} assets the assets folder's URL
+ * @param {string} rootPath the instance's mount prefix (every request's `root_path`)
  * @param {WorkerHandlers} handlers
  * @returns {Worker}
  */
-export function bootWorker(config, assets, handlers) {
+export function bootWorker(config, assets, rootPath, handlers) {
   // The browser code lies next to this file, in a folder named by its content.
   const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module", name: `live-asgi ${config.name}` });
   worker.onmessage = (/** @type {MessageEvent<WorkerToPage>} */ event) => handlers.message(event.data);
@@ -38,6 +39,7 @@ export function bootWorker(config, assets, handlers) {
     runtime: new URL(config.runtime, assets).href,
     manifest: new URL(config.manifest, assets).href,
     bridge: new URL("bridge.py", import.meta.url).href,
+    rootPath,
   });
   return worker;
 }

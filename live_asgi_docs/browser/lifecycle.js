@@ -8,7 +8,7 @@
 import { followHeight } from "./autoheight.js";
 import { bootWorker, retire, shutdown } from "./appworker.js";
 import { appPath, appUrl, failureText, formatBytes, instanceId, normalizePath, progressText, shellPath } from "./embed.js";
-import { MSG, readEmbedConfig } from "./protocol.js";
+import { MSG, parseAppUrl, readEmbedConfig } from "./protocol.js";
 import { disown, offerPort, own } from "./reconnect.js";
 import { noServiceWorker, registerServiceWorker } from "./registration.js";
 import { transition } from "./state.js";
@@ -172,7 +172,10 @@ async function start(embed) {
   /** @type {(ok: boolean) => void} */
   let settle = () => {};
   const ready = new Promise((/** @type {(ok: boolean) => void} */ resolve) => (settle = resolve));
-  const worker = bootWorker(config, assets, {
+  // The instance's mount prefix, as the service worker gives it with every
+  // request: the app knows it before it is imported (LIVE_ASGI_ROOT_PATH).
+  const rootPath = parseAppUrl(appUrl(embed.scope, id, "/"), embed.scope)?.rootPath ?? "";
+  const worker = bootWorker(config, assets, rootPath, {
     message(msg) {
       if (embed.worker !== worker) return;
       if (msg.type === MSG.progress) {

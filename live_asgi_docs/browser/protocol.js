@@ -47,7 +47,8 @@ export const MSG = Object.freeze({
  * @typedef {[string, string][]} Headers
  *
  * Page -> app worker.
- * @typedef {{type: typeof MSG.boot, runtime: string, manifest: string, bridge: string}} BootMessage
+ * @typedef {{type: typeof MSG.boot, runtime: string, manifest: string, bridge: string, rootPath: string}} BootMessage
+ *   `rootPath`: the instance's mount prefix, every request's root_path (LIVE_ASGI_ROOT_PATH)
  * @typedef {{type: typeof MSG.port}} PortMessage  carries the port in `event.ports[0]`
  * @typedef {{type: typeof MSG.shutdown}} ShutdownMessage
  * @typedef {BootMessage | PortMessage | ShutdownMessage} PageToWorker

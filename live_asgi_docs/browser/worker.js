@@ -4,7 +4,8 @@
  *
  * Owned by the docs page (a dedicated Web Worker), so the app and its state
  * live as long as the page, whatever the browser does to the service worker.
- * The page sends `boot` once, then a MessagePort for every service worker that
+ * The page sends `boot` once (with the instance's mount prefix, the app's
+ * `root_path`), then a MessagePort for every service worker that
  * needs to reach the app; requests come in on those ports.
  */
 
@@ -208,21 +209,15 @@ async function boot(msg) {
   pyodide.unpackArchive(await bundleBytes, "zip", { extractDir: appDir });
   pyodide.FS.writeFile(`${appDir}/_live_asgi_bridge.py`, await bridgeSource);
   pyodide.FS.writeFile(`${appDir}/_live_asgi_compat.py`, await compatSource);
-  const run = pyodide.runPython(`
-import sys
-sys.path.insert(0, ${JSON.stringify(appDir)})
-import _live_asgi_bridge
-
-async def _live_asgi_start(target, debug):
-    app = _live_asgi_bridge.load_app(target)
-    bridge = _live_asgi_bridge.Bridge(app, debug=debug)
-    await bridge.startup()
-    return bridge
-
-_live_asgi_start
-`);
+  const sys = pyodide.pyimport("sys");
+  sys.path.insert(0, appDir);
+  sys.destroy();
+  const bridgeModule = pyodide.pyimport("_live_asgi_bridge");
   try {
-    bridge = await run(manifest.target, manifest.debug);
+    // As a server does: the app is imported before anything is served, outside
+    // any coroutine (bridge.load), then its lifespan starts.
+    bridge = bridgeModule.load.callKwargs(manifest.target, { root_path: msg.rootPath, debug: manifest.debug });
+    await bridge.startup();
   } catch (err) {
     // The app's own failure (import, lifespan): its traceback is what helps.
     if (err && /** @type {any} */ (err).type) {
@@ -232,7 +227,7 @@ _live_asgi_start
     }
     throw err;
   } finally {
-    run.destroy();
+    bridgeModule.destroy();
   }
   booting = false;
   // Where the start went (ms since the worker began), for the benchmark and curious readers.

@@ -47,8 +47,9 @@ IGNORED_RESPONSE_HEADERS: dict[str, str] = {
 }
 #: Headers whose value is a clock reading: compared for presence only.
 TIME_HEADERS = frozenset({"expires", "last-modified"})
-#: Cookies with random or time-stamped values: compared without the value.
-VOLATILE_COOKIES = frozenset({"csrftoken", "sessionid", "session"})
+#: Cookies with random or time-stamped values: compared without the value
+#: (Django's "messages" is signed with the second it was made).
+VOLATILE_COOKIES = frozenset({"csrftoken", "sessionid", "session", "messages"})
 #: What a service worker cannot see of a request (the browser adds them on the
 #: wire; the bridge adds its own Host, Origin, Content-Length, Cookie).
 SW_INVISIBLE_HEADERS = frozenset(
@@ -208,7 +209,7 @@ class BridgeServer:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="bridge-loop", daemon=True)
         self.thread.start()
-        self.bridge = Bridge(load_app(target), debug=debug)
+        self.bridge = Bridge(load_app(target, root_path=root_path), debug=debug)
         self.run(self.bridge.startup())
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
