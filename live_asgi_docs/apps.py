@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .options import OptionError
 
-__all__ = ["AppSource", "bundle_app", "check_target", "find_app", "requirements_file"]
+__all__ = ["AppSource", "bundle_app", "check_target", "find_app", "requirements_file", "uses_time_zones"]
 
 #: Files and folders that never belong in an app bundle.
 EXCLUDED_DIRS = frozenset(
@@ -84,6 +84,28 @@ def module_file(source: AppSource, module: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def uses_time_zones(source: AppSource) -> bool:
+    """Whether the app's own code imports ``zoneinfo`` (which needs a time zone database).
+
+    A file that does not parse counts as not importing it: the build reports
+    the syntax error where it checks the app's target.
+    """
+    files = [source.top_level] if source.top_level.is_file() else sorted(source.top_level.rglob("*.py"))
+    for path in files:
+        if any(part in EXCLUDED_DIRS for part in path.relative_to(source.root).parts):
+            continue
+        try:
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "zoneinfo" for a in node.names):
+                return True
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "zoneinfo":
+                return True
+    return False
 
 
 def _bound_names(body: list[ast.stmt]) -> dict[str, int] | None:

@@ -405,6 +405,7 @@ def resolve(
     base_dir: Path | None = None,
     requirements_file: Path | None = None,
     distribution: Distribution | None = None,
+    time_zones: bool = False,
 ) -> Resolution:
     """Resolve requirements into wheels for Pyodide, cached on disk.
 
@@ -422,11 +423,13 @@ def resolve(
         base_dir: What relative paths are relative to.
         requirements_file: A ``requirements.txt`` to add (pip reads it).
         distribution: Pyodide's distribution, for packages only it provides.
+        time_zones: The app itself uses ``zoneinfo``: ``tzdata`` is added, as
+            Pyodide has no time zone database (see :func:`_time_zone_requirements`).
 
     Raises:
         OptionError: what could not be resolved, why, and what to do.
     """
-    if not requirements and requirements_file is None:
+    if not requirements and requirements_file is None and not time_zones:
         return Resolution(cache_dir, ())
     base = base_dir or Path.cwd()
     reqs = tuple(_expand(r, base, cache_dir) for r in requirements)
@@ -439,6 +442,7 @@ def resolve(
             "distribution": distribution.base_url if distribution else None,
             "platform": PLATFORM_TAG,
             "markers": MARKER_ENVIRONMENT,
+            "time_zones": time_zones,
             "format": CACHE_FORMAT,
         },
         sort_keys=True,
@@ -462,7 +466,8 @@ def resolve(
             # pip takes, of two equal files, the one listed last: the index's.
             page = distribution.find_links(work / "pyodide-distribution.html")
             options += ["--find-links", str(page)]
-        wanted = reqs
+        first = (*reqs, "tzdata") if time_zones else reqs
+        wanted = first
         while True:
             proc = _pip_download(wanted, tmp, options)
             if proc.returncode != 0:
@@ -476,11 +481,11 @@ def resolve(
                         distribution=distribution,
                     )
                 )
-            time_zones = _time_zone_requirements(sorted(tmp.glob("*.whl")))
-            if not time_zones or wanted != reqs:
+            declared = _time_zone_requirements(sorted(tmp.glob("*.whl")))
+            if not declared or wanted != first:
                 break
             # Once more with tzdata, into an empty folder: the closure may change.
-            wanted = (*reqs, *time_zones)
+            wanted = (*reqs, *declared)
             for stale in tmp.glob("*.whl"):
                 stale.unlink()
         wheels = sorted((_describe(p) for p in tmp.glob("*.whl")), key=lambda w: canonicalize_name(w.name))

@@ -166,6 +166,7 @@ class LiveSite:
                 base_dir=self.config_dir,
                 requirements_file=requirements_file,
                 distribution=self.distribution if (options.requirements or requirements_file) else None,
+                time_zones=apps.uses_time_zones(source),
             )
             self._prepared[key] = (source, resolution)
         source, resolution = self._prepared[key]

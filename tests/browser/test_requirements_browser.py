@@ -3,7 +3,8 @@
 ``tests/roots/test-requirements``: Starlette with Jinja2 templates (MarkupSafe and
 PyYAML from the stand-in Pyodide distribution, found under Jinja2), WebOb (its
 ``legacy-cgi; python_version >= "3.13"`` locked on an older build host) and a
-Django project on ``Europe/Paris`` with no ``tzdata`` listed.
+Django project on ``Europe/Paris`` with no ``tzdata`` listed (nor in the
+Starlette app, which uses ``zoneinfo`` itself).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def test_jinja2_templates_render_with_markupsafe_from_the_distribution(context: 
     href = frame.get_attribute("#home", "href")
     assert href.startswith(site_url + "app/templated/~") and href.endswith("/")  # url_for, inside the prefix
     assert "served: in the browser" in frame.inner_text("#settings")  # PyYAML
+    # zoneinfo in the app's own code: tzdata was added at build time.
+    assert frame.inner_text("#tokyo") == "2026-01-15T21:00:00+09:00"
 
 
 def test_webob_imports_with_legacy_cgi(context: Any, site_url: str) -> None:

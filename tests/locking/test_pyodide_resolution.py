@@ -17,9 +17,10 @@ from pathlib import Path
 import packaging
 import pytest
 
-from live_asgi_docs.options import OptionError
+from live_asgi_docs.options import EmbedOptions, OptionError, Settings
 from live_asgi_docs.packages import MARKER_ENVIRONMENT, Distribution, cache_root, load_distribution, resolve
 from live_asgi_docs.runtime import locate_runtime
+from live_asgi_docs.site import LiveSite
 
 
 def names(resolution: object) -> set[str]:
@@ -134,6 +135,21 @@ def test_django_gets_a_time_zone_database(tmp_path: Path) -> None:
     assert {"django", "tzdata"} <= names(django)
     plain = resolve(("starlette",), cache_dir=tmp_path)
     assert "tzdata" not in names(plain)
+
+
+def test_an_app_that_uses_zoneinfo_gets_a_time_zone_database(tmp_path: Path) -> None:
+    apps = tmp_path / "apps"
+    (apps / "clock").mkdir(parents=True)
+    (apps / "clock" / "__init__.py").write_text("")
+    (apps / "clock" / "main.py").write_text(
+        "from zoneinfo import ZoneInfo\n\nPARIS = ZoneInfo('Europe/Paris')\napp = None\n"
+    )
+    (apps / "plain.py").write_text("import datetime\n\napp = None\n")
+    site = LiveSite(Settings(app_dirs=["apps"], cache_dir=str(tmp_path / "cache")), tmp_path, "assets")
+    _source, clock = site.prepare(EmbedOptions(target="clock.main:app", name="clock"))
+    assert names(clock) == {"tzdata"}
+    _source, plain = site.prepare(EmbedOptions(target="plain:app", name="plain"))
+    assert plain.wheels == ()
 
 
 def test_the_stand_in_distribution_is_pure_python_built_from_sdists(pyodide_distribution: Path) -> None:

@@ -1,6 +1,8 @@
 """Starlette with Jinja2 templates, as Starlette's documentation writes it."""
 
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from starlette.applications import Starlette
@@ -12,7 +14,9 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 async def home(request):
     settings = yaml.safe_dump({"served": "in the browser", "by": ["starlette", "jinja2"]})
-    return templates.TemplateResponse(request, "home.html", {"name": "<b>reader</b>", "settings": settings})
+    tokyo = datetime(2026, 1, 15, 12, tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Tokyo"))
+    context = {"name": "<b>reader</b>", "settings": settings, "tokyo": tokyo.isoformat()}
+    return templates.TemplateResponse(request, "home.html", context)
 
 
 app = Starlette(routes=[Route("/", home, name="home")])
