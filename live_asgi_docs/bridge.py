@@ -400,12 +400,16 @@ class Bridge:
         if "host" not in present:
             headers.insert(0, ("host", netloc))
             present.add("host")
-        # The browser sends Content-Length with every body (a service worker
-        # cannot see it); Django reads no form without it.
-        if request.body or request.method.upper() in ("POST", "PUT", "PATCH"):
+        # The browser sends Content-Length with every body, and 0 for a POST
+        # or PUT without one (Fetch); a service worker cannot see it, and
+        # Django reads no form without it.
+        if request.body or request.method.upper() in ("POST", "PUT"):
             add("content-length", str(len(request.body)))
-        safe = request.method.upper() in ("GET", "HEAD")
-        if not safe or request.mode == "cors":
+        # Every request a service worker bridges is same-origin (its scope is
+        # on the docs' origin), and a browser sends Origin on a same-origin
+        # request only when its method is not GET or HEAD (Fetch: "append a
+        # request Origin header"), whether a navigation or a fetch().
+        if request.method.upper() not in ("GET", "HEAD"):
             add("origin", origin)
         add("referer", request.referrer)
         if request.mode == "navigate":

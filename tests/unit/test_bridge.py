@@ -132,14 +132,17 @@ def test_host_has_no_port_when_it_is_the_default() -> None:
     assert headers(scope_of(req))[b"host"] == b"docs.example.org"
 
 
-def test_origin_is_sent_on_post_and_cors_but_not_on_a_plain_navigation() -> None:
+def test_origin_is_sent_on_unsafe_methods_only_as_a_browser_does_on_its_own_origin() -> None:
     assert b"origin" not in headers(scope_of(request("/")))
     post = headers(scope_of(request("/", method="POST", body=b"a=1")))
     assert post[b"origin"] == b"http://127.0.0.1:8123"
     assert post[b"content-length"] == b"3"
+    # A page's fetch() GET of its own origin (mode "cors") carries no Origin.
     cors = headers(scope_of(request("/", mode="cors", destination="")))
-    assert cors[b"origin"] == b"http://127.0.0.1:8123"
+    assert b"origin" not in cors
     assert cors[b"sec-fetch-mode"] == b"cors"
+    cors_put = headers(scope_of(request("/", method="PUT", mode="cors", destination="")))
+    assert cors_put[b"origin"] == b"http://127.0.0.1:8123"
 
 
 def test_referer_is_the_requests_referrer() -> None:
@@ -148,9 +151,13 @@ def test_referer_is_the_requests_referrer() -> None:
     assert b"referer" not in headers(scope_of(request("/next")))
 
 
-def test_an_empty_post_says_content_length_zero_and_a_get_says_nothing() -> None:
+def test_an_empty_post_says_content_length_zero_and_a_get_or_patch_says_nothing() -> None:
     assert headers(scope_of(request("/", method="POST")))[b"content-length"] == b"0"
+    assert headers(scope_of(request("/", method="PUT")))[b"content-length"] == b"0"
     assert b"content-length" not in headers(scope_of(request("/")))
+    # As a browser: Fetch says 0 for a bodiless POST or PUT only.
+    assert b"content-length" not in headers(scope_of(request("/", method="PATCH")))
+    assert headers(scope_of(request("/", method="PATCH", body=b"x")))[b"content-length"] == b"1"
 
 
 def test_the_request_body_arrives_whole_in_one_message() -> None:
