@@ -32,6 +32,64 @@ const CONNECT_TIMEOUT_MS = 4000;
 /** How long an app may take to start answering a request. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/**
+ * Whether this browser is Blink (Chromium, Chrome, Edge), whose service
+ * workers, unlike the Fetch standard, see request header values decoded as
+ * UTF-8 (bytes that are not UTF-8 become an empty value) and send the values
+ * of their responses' headers to the page encoded as UTF-8 (measured in
+ * Chromium 156). Only Blink has `navigator.userAgentData`.
+ */
+const UTF8_HEADERS = "userAgentData" in sw.navigator;
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The bytes of a request header value as the page sent them, one character
+ * per byte (Latin-1): what the worker hands the app.
+ * @param {string} value
+ */
+function requestHeaderBytes(value) {
+  // ASCII is the same in every reading; a code point above U+00FF only exists
+  // when the browser decoded the bytes as UTF-8.
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  if (!UTF8_HEADERS && !/[^\x00-\xff]/.test(value)) return value;
+  return String.fromCharCode(...utf8.encode(value));
+}
+
+/**
+ * The headers for the `Response` that makes the page see the app's header
+ * bytes (`headers`: one character per byte) as it would from a server.
+ *
+ * Repeated names become one value joined by ", ", which is what `Headers`
+ * shows of a server's response: Blink keeps only the first of a repeated
+ * name of a service worker's `Response`. Where Blink would encode a value
+ * as UTF-8, the value given is the one whose UTF-8 encoding is the app's
+ * bytes, when there is one a `Response` accepts (code points up to U+00FF).
+ * @param {[string, string][]} headers
+ * @returns {[string, string][]}
+ */
+function responseHeaders(headers) {
+  /** @type {Map<string, string>} */
+  const joined = new Map();
+  for (const [name, value] of headers) {
+    const seen = joined.get(name);
+    joined.set(name, seen === undefined ? value : `${seen}, ${value}`);
+  }
+  return [...joined].map(([name, value]) => [name, UTF8_HEADERS ? utf8Reading(value) : value]);
+}
+
+/** @param {string} value one character per byte */
+function utf8Reading(value) {
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  try {
+    const text = strictUtf8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
+    if (!/[^\x00-\xff]/.test(text)) return text;
+  } catch {
+    // Not UTF-8: the page sees the bytes of its UTF-8 encoding instead.
+  }
+  return value;
+}
+
 /** @type {Map<string, Promise<MessagePort>>} */
 const ports = new Map();
 /** @type {Map<number, {start: (status: number, headers: [string, string][]) => void, full: (status: number, headers: [string, string][], body: Uint8Array) => void, body: (chunk: Uint8Array) => void, end: () => void, error: (message: string) => void}>} */
@@ -224,14 +282,19 @@ async function forward(event, instance, rootPath) {
         clearTimeout(timer);
         started = true;
         const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
-        resolve(new Response(nullBody ? null : stream, { status, headers }));
+        resolve(new Response(nullBody ? null : stream, { status, headers: responseHeaders(headers) }));
         if (nullBody) controller.close();
       },
       full(status, headers, bytes) {
         clearTimeout(timer);
         started = true;
         const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
-        resolve(new Response(nullBody ? null : /** @type {Uint8Array<ArrayBuffer>} */ (bytes), { status, headers }));
+        resolve(
+          new Response(nullBody ? null : /** @type {Uint8Array<ArrayBuffer>} */ (bytes), {
+            status,
+            headers: responseHeaders(headers),
+          }),
+        );
       },
       body(chunk) {
         try {
@@ -270,7 +333,7 @@ async function forward(event, instance, rootPath) {
         method: request.method,
         url: request.url,
         rootPath,
-        headers: [...request.headers],
+        headers: [...request.headers].map(([name, value]) => [name, requestHeaderBytes(value)]),
         body,
         referrer: request.referrer,
         mode: request.mode,

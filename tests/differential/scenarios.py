@@ -58,6 +58,8 @@ STARLETTE_LIKE = frozenset({"fastapi", "starlette"})
 #: 20 MB that compress badly, the same on every run.
 BIG_FILE = random.Random(20).randbytes(20 * 1024 * 1024)
 BINARY = bytes(range(256)) * 64
+#: Sent as UTF-8 bytes in a request header (a header's characters are its bytes).
+HEADER_TEXT = "café ✓"
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,12 @@ class Step:
 
     def request(self, base: str, previous: Answer | None) -> httpx.Request:
         """The request as a browser would send it to ``base`` (with Origin on unsafe methods)."""
-        headers = list(self.headers)
+        # Latin-1: a header's characters are its bytes (httpx would refuse them as ASCII).
+        headers: list[tuple[str, str | bytes]] = [(k, v.encode("latin-1")) for k, v in self.headers]
         if self.method not in ("GET", "HEAD"):
             headers.append(("origin", base))
         data = self.data(previous) if callable(self.data) and previous is not None else self.data
-        return httpx.Request(
+        request = httpx.Request(
             self.method,
             base + self.path,
             headers=headers,
@@ -87,6 +90,11 @@ class Step:
             files=self.files,
             json=self.json,
         )
+        # httpx says "Content-Length: 0" on a PATCH without a body; a browser
+        # does so only for POST and PUT (Fetch).
+        if self.method == "PATCH" and not request.read():
+            del request.headers["content-length"]
+        return request
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,14 @@ SCENARIOS: list[Scenario] = [
         difference="Fetch's Headers joins repeated request headers: the app sees one 'x-dup: a, b'",
     ),
     Scenario("duplicate-response-headers-and-cookies", (get("/dup-headers"), get("/cookies"))),
+    Scenario(
+        "non-ascii-header-bytes",
+        (
+            get("/echo/utf8", ("x-text", HEADER_TEXT.encode().decode("latin-1"))),
+            get("/echo/latin1", ("x-text", "café")),
+            get("/header-bytes"),
+        ),
+    ),
     *[Scenario(f"status-{code}-no-body", (get(f"/status/{code}"),)) for code in (204, 205, 304)],
     Scenario("head-has-no-body", (Step("HEAD", "/etag"),)),
     Scenario(

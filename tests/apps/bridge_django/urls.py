@@ -11,6 +11,7 @@ urlpatterns = [
     path("status/<int:code>", views.status),
     path("etag", views.etag),
     path("dup-headers", views.dup_headers),
+    path("header-bytes", views.header_bytes),
     path("redirect", views.redirect_view),
     path("slash/", views.slash),
     path("error", views.error),

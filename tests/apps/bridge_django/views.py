@@ -11,7 +11,7 @@ from django.views.decorators.http import condition
 
 from .models import Note
 
-ECHOED = ("host", "content-type", "content-length", "x-custom", "cookie", "origin")
+ECHOED = ("host", "content-type", "content-length", "x-custom", "x-text", "cookie", "origin")
 
 
 @csrf_exempt
@@ -60,6 +60,16 @@ def dup_headers(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("two of each", content_type="text/plain")
     response.set_cookie("first", "1")
     response.set_cookie("second", "2")
+    return response
+
+
+def header_bytes(request: HttpRequest) -> HttpResponse:
+    # Django sends a str value's characters as Latin-1 bytes (MIME-encoding
+    # what Latin-1 cannot hold): raw UTF-8 bytes are written as their Latin-1 reading.
+    response = HttpResponse("bytes in headers", content_type="text/plain")
+    response["x-utf8"] = "café ✓".encode().decode("latin-1")
+    response["x-utf8-latin"] = "café".encode().decode("latin-1")
+    response["x-latin1"] = "café"
     return response
 
 

@@ -20,7 +20,13 @@ from starlette.concurrency import run_in_threadpool
 app = FastAPI(title="bridge test app")
 
 #: The headers the echo endpoint reports (others differ by client, not by server).
-ECHOED = ("host", "content-type", "content-length", "x-custom", "cookie", "origin")
+ECHOED = ("host", "content-type", "content-length", "x-custom", "x-text", "cookie", "origin")
+#: Non-ASCII header values, as raw bytes (servers send them as they are).
+HEADER_BYTES = [
+    (b"x-utf8", "café ✓".encode()),
+    (b"x-utf8-latin", "café".encode()),
+    (b"x-latin1", "café".encode("latin-1")),
+]
 #: Filled by a sync background task.
 BACKGROUND: list[str] = []
 
@@ -95,8 +101,18 @@ async def dup_headers() -> Response:
     response = PlainTextResponse("two of each")
     response.headers.append("x-dup", "a")
     response.headers.append("x-dup", "b")
+    response.headers.append("vary", "Accept")
+    response.headers.append("vary", "Cookie")
     response.set_cookie("first", "1")
     response.set_cookie("second", "2", path="/")
+    return response
+
+
+@app.get("/header-bytes")
+async def header_bytes() -> Response:
+    """Header values that are not ASCII: UTF-8 (with and without code points above U+00FF), Latin-1."""
+    response = PlainTextResponse("bytes in headers")
+    response.raw_headers.extend(HEADER_BYTES)
     return response
 
 

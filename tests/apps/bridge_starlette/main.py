@@ -14,7 +14,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-ECHOED = ("host", "content-type", "content-length", "x-custom", "cookie", "origin")
+ECHOED = ("host", "content-type", "content-length", "x-custom", "x-text", "cookie", "origin")
+#: Non-ASCII header values, as raw bytes (servers send them as they are).
+HEADER_BYTES = [
+    (b"x-utf8", "café ✓".encode()),
+    (b"x-utf8-latin", "café".encode()),
+    (b"x-latin1", "café".encode("latin-1")),
+]
 
 
 async def echo(request: Request) -> Response:
@@ -74,8 +80,16 @@ async def dup_headers(request: Request) -> Response:
     response = PlainTextResponse("two of each")
     response.headers.append("x-dup", "a")
     response.headers.append("x-dup", "b")
+    response.headers.append("vary", "Accept")
+    response.headers.append("vary", "Cookie")
     response.set_cookie("first", "1")
     response.set_cookie("second", "2")
+    return response
+
+
+async def header_bytes(request: Request) -> Response:
+    response = PlainTextResponse("bytes in headers")
+    response.raw_headers.extend(HEADER_BYTES)
     return response
 
 
@@ -185,6 +199,7 @@ app = Starlette(
         Route("/status/{code:int}", status),
         Route("/etag", etag),
         Route("/dup-headers", dup_headers),
+        Route("/header-bytes", header_bytes),
         Route("/redirect", redirect),
         Route("/slash/", slash),
         Route("/error", error),
