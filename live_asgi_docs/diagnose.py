@@ -21,6 +21,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from . import pyodide_pin
 from .options import PYODIDE_VERSION
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["describe_files", "explain_failure"]
 
-PLATFORM_TAG = "pyemscripten_2026_0_wasm32"
+PLATFORM_TAG = pyodide_pin.PLATFORM_TAG
 _NO_VERSION = re.compile(
     r"Could not find a version that satisfies the requirement (?P<req>\S+)(?: \(from (?P<parent>[^)]*)\))?"
     r".*?\(from versions: (?P<versions>[^)]*)\)"

@@ -13,6 +13,8 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from . import pyodide_pin
+
 __all__ = [
     "EmbedOptions",
     "OptionError",
@@ -29,10 +31,10 @@ TARGET_RE = re.compile(
 CSS_LENGTH_RE = re.compile(r"^(\d+(\.\d+)?(px|em|rem|vh|vw|%|ex|ch|cm|mm|in|pt|pc|svh|lvh|dvh)|0)$")
 AUTOSTART_VALUES = ("visible", "click", "load")
 
-#: The official home of the pinned Pyodide release (what readers with the
-#: internet get by default).
-PYODIDE_VERSION = "314.0.7"
-PYODIDE_CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
+#: The pinned Pyodide release and its official home (what readers with the
+#: internet get by default); see :mod:`.pyodide_pin`.
+PYODIDE_VERSION = pyodide_pin.VERSION
+PYODIDE_CDN = pyodide_pin.CDN
 
 
 class OptionError(ValueError):

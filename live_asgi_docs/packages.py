@@ -29,7 +29,8 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from .options import PYODIDE_VERSION, OptionError
+from . import pyodide_pin
+from .options import OptionError
 
 __all__ = [
     "Distribution",
@@ -42,18 +43,12 @@ __all__ = [
     "resolve",
 ]
 
-PYTHON_VERSION = "3.14"
-ABI = "cp314"
-PLATFORM_TAG = "pyemscripten_2026_0_wasm32"
-#: The ``info`` block of Pyodide 314.0.7's own lock file.
-LOCK_INFO = {
-    "abi_version": "2026_0",
-    "arch": "wasm32",
-    "platform": "emscripten_5_0_3",
-    "python": "3.14.2",
-    "version": PYODIDE_VERSION,
-}
-_EMSCRIPTEN_VERSION = LOCK_INFO["platform"].removeprefix("emscripten_").replace("_", ".")
+PYTHON_VERSION = pyodide_pin.PYTHON_VERSION
+ABI = pyodide_pin.ABI
+PLATFORM_TAG = pyodide_pin.PLATFORM_TAG
+#: The ``info`` block of the pinned Pyodide's own lock file.
+LOCK_INFO = pyodide_pin.LOCK_INFO
+_EMSCRIPTEN_VERSION = pyodide_pin.EMSCRIPTEN
 #: Environment markers as Pyodide's Python evaluates them (what
 #: ``packaging.markers.default_environment()`` says in the reader's browser),
 #: whatever machine the docs are built on.

@@ -84,6 +84,10 @@ class _ManifestRequired(TypedDict):
     packages: list[str]
     wheels: str
     debug: bool
+    #: Where wheels are unpacked in the browser (the pinned Python's site-packages).
+    site_packages: str
+    #: The modules the bridge imports (a snapshot imports them ahead of time).
+    bridge_imports: list[str]
 
 
 class Manifest(_ManifestRequired, total=False):

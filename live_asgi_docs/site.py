@@ -8,6 +8,7 @@ embed's line), renders :meth:`LiveSite.embed_html` into the page, and calls
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import html
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import apps, bytecode, packages, protocol
+from . import apps, bytecode, packages, protocol, pyodide_pin
 from .options import PYODIDE_CDN, PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, Runtime, locate_runtime, npm_runtime
 
@@ -36,7 +37,22 @@ PYTHON_FILES = ("bridge.py", "pyodide_compat.py")
 FETCHED_RUNTIME_FILES = tuple(name for name in RUNTIME_FILES if name != "pyodide-lock.json")
 #: Their sizes in the pinned release, for sites that load it from the CDN
 #: (uncompressed, as the browser counts them).
-CDN_RUNTIME_BYTES = 13_412_130
+CDN_RUNTIME_BYTES = pyodide_pin.CDN_RUNTIME_BYTES
+
+
+@functools.cache
+def bridge_imports() -> list[str]:
+    """The modules the bridge imports at its top level, worth having in a snapshot."""
+    found: list[str] = []
+    for name in PYTHON_FILES:
+        tree = ast.parse((PACKAGE_DIR / name).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
+    # The bridge's own modules are the app's to import; __future__ is no module.
+    return sorted({m for m in found if m != "__future__" and not m.startswith("_live_asgi")})
 
 
 @functools.cache
@@ -370,6 +386,8 @@ class LiveSite:
                 "packages": [w.name for w in wheels],
                 "wheels": f"../../bytecode-{compiled.key}/" if compiled else "../../wheels/",
                 "debug": options.debug,
+                "site_packages": pyodide_pin.SITE_PACKAGES,
+                "bridge_imports": bridge_imports(),
             }
             if compiled is not None:
                 # The standard library with bytecode (else the runtime's own).

@@ -87,7 +87,8 @@ export const MSG = Object.freeze({
  * @typedef {PortOfferMessage | UnknownMessage} PageToServiceWorker
  *
  * App worker -> snapshot worker, and its one answer.
- * @typedef {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[]}} SnapshotJob
+ * @typedef {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[],
+ *   sitePackages: string}} SnapshotJob
  * @typedef {{type: typeof MSG.snapshot, ok: boolean, detail: string}} SnapshotResult
  */
 
@@ -197,7 +198,7 @@ export const EMBED_CONFIG_KEYS = {
 /**
  * An app's `manifest.json`.
  * @typedef {{name: string, target: string, bundle: string, lock: string, packages: string[],
- *   wheels: string, stdlib?: string, debug: boolean}} Manifest
+ *   wheels: string, stdlib?: string, debug: boolean, site_packages: string, bridge_imports: string[]}} Manifest
  */
 /** @type {KeyTable} */
 export const MANIFEST_KEYS = {
@@ -209,6 +210,8 @@ export const MANIFEST_KEYS = {
   wheels: { type: "string" },
   stdlib: { type: "string", optional: true },
   debug: { type: "boolean" },
+  site_packages: { type: "string" },
+  bridge_imports: { type: "string[]" },
 };
 
 /**

@@ -25,11 +25,8 @@
 export const SNAPSHOT_FORMAT = 2;
 /** The Cache Storage cache that holds the snapshots. */
 export const SNAPSHOT_CACHE = "live-asgi-snapshots";
-const SITE_PACKAGES = "/lib/python3.14/site-packages";
 /** Pyodide's snapshot header: magic number, then the offset of the memory image. */
 const PYODIDE_SNAPSHOT_MAGIC = 1886286592;
-/** The standard-library modules the bridge imports, worth having compiled. */
-export const BRIDGE_IMPORTS = ["asyncio", "email.message", "http.cookiejar", "importlib", "traceback", "urllib.request", "dataclasses", "typing"];
 
 /**
  * @typedef {{name: string, handle: number, global: boolean, memoryBase: number, ptr: number, tableBase: number}} Dynlib
@@ -199,10 +196,11 @@ export function reattachDynlibs(Module, state) {
  * and leave JavaScript references a snapshot cannot hold).
  * @param {any} pyodide
  * @param {Promise<Uint8Array>[]} wheels
+ * @param {string} sitePackages where they go (the manifest's `site_packages`)
  */
-export async function unpackWheels(pyodide, wheels) {
+export async function unpackWheels(pyodide, wheels, sitePackages) {
   for (const bytes of await Promise.all(wheels)) {
-    pyodide.unpackArchive(bytes, "zip", { extractDir: SITE_PACKAGES });
+    pyodide.unpackArchive(bytes, "zip", { extractDir: sitePackages });
   }
 }
 
@@ -229,15 +227,17 @@ export function importModules(pyodide, modules) {
 /**
  * Make and store the snapshot for a key, in a fresh interpreter (run it in a
  * background worker: it takes as long as a start).
- * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[], loadPyodide: Function}} options
+ * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[],
+ *   sitePackages: string, loadPyodide: Function}} options `imports`: what to import, the
+ *   packages' modules and the bridge's (the manifest's `bridge_imports`)
  * @returns {Promise<SnapshotRecord>}
  */
-export async function makeSnapshot({ key, indexURL, stdLibURL, wheels, imports, loadPyodide }) {
+export async function makeSnapshot({ key, indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide }) {
   const wheelBytes = wheels.map(fetchBytes);
   wheelBytes.forEach((p) => p.catch(() => {}));
   const pyodide = await loadPyodide({ indexURL, stdLibURL, _makeSnapshot: true });
-  await unpackWheels(pyodide, wheelBytes);
-  const imported = importModules(pyodide, [...imports, ...BRIDGE_IMPORTS]);
+  await unpackWheels(pyodide, wheelBytes, sitePackages);
+  const imported = importModules(pyodide, imports);
   return saveSnapshot(pyodide, key, imported);
 }
 
@@ -301,11 +301,12 @@ export async function discardSnapshot(key) {
  * wheels, re-attach compiled extensions. Returns `null` (after discarding the
  * snapshot) when there is none or it cannot be used; the caller then starts
  * the normal way with a new interpreter.
- * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], loadPyodide: Function, config?: object}} options
+ * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], sitePackages: string,
+ *   loadPyodide: Function, config?: object}} options
  *   `wheels`: the wheels' URLs; `config`: more options for `loadPyodide` (stdout, stderr).
  * @returns {Promise<any>} the interpreter, or `null`
  */
-export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, loadPyodide, config = {} }) {
+export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, sitePackages, loadPyodide, config = {} }) {
   const stored = await readSnapshot(key);
   if (!stored) return null;
   const wheelBytes = wheels.map(fetchBytes);
@@ -328,7 +329,7 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, lo
         return createModule(settings);
       },
     });
-    await unpackWheels(pyodide, wheelBytes);
+    await unpackWheels(pyodide, wheelBytes, sitePackages);
     reattachDynlibs(pyodide._module, stored.record);
     return pyodide;
   } catch (err) {

@@ -180,7 +180,8 @@ async function boot(msg) {
   // this browser since an earlier visit; null when absent or unusable.
   const key = await snapshotKey({ app: msg.manifest, runtime: msg.runtime, stdlib: stdLibURL, lock: manifest.lock, userAgent: navigator.userAgent });
   const { wheels, imports } = lockContents(await lock, manifest.packages, wheelsBase);
-  pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, stdLibURL, wheels, loadPyodide, config: output });
+  const sitePackages = manifest.site_packages;
+  pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, stdLibURL, wheels, sitePackages, loadPyodide, config: output });
   const restored = pyodide !== null;
   if (restored) {
     console.info(`live-asgi: ${manifest.name} started from a snapshot`);
@@ -246,7 +247,14 @@ async function boot(msg) {
         console.info(`live-asgi: ${manifest.name}: snapshot for the next visit ${ok ? "saved" : "not made"}: ${detail}`);
         sendToPage(scope, { type: MSG.snapshot, ok });
       };
-      sendSnapshotJob(maker, { key, indexURL: msg.runtime, stdLibURL, wheels, imports });
+      sendSnapshotJob(maker, {
+        key,
+        indexURL: msg.runtime,
+        stdLibURL,
+        wheels,
+        imports: [...imports, ...manifest.bridge_imports],
+        sitePackages,
+      });
     }, SNAPSHOT_DELAY_MS);
   }
 }

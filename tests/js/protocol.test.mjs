@@ -42,7 +42,10 @@ test("readEmbedConfig takes complete settings and names what is missing or misty
 });
 
 test("readManifest checks the list of packages", () => {
-  const manifest = { name: "t", target: "t:app", bundle: "a.zip", lock: "l.json", packages: ["x"], wheels: "w/", debug: false };
+  const manifest = {
+    name: "t", target: "t:app", bundle: "a.zip", lock: "l.json", packages: ["x"], wheels: "w/", debug: false,
+    site_packages: "/lib/python3.14/site-packages", bridge_imports: ["asyncio"],
+  };
   assert.deepEqual(readManifest(manifest), manifest);
   assert.throws(() => readManifest({ ...manifest, packages: [1] }), /"packages" is not a string\[\]/);
 });

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from live_asgi_docs import pyodide_pin
 from live_asgi_docs.apps import AppSource, requirements_file
-from live_asgi_docs.diagnose import describe_files
 from live_asgi_docs.options import EmbedOptions, OptionError, Settings
 from live_asgi_docs.packages import Distribution, make_lock, resolve
 from live_asgi_docs.site import LiveSite
 
-WASM = "cp314-cp314-pyemscripten_2026_0_wasm32"
+WASM = f"{pyodide_pin.ABI}-{pyodide_pin.ABI}-{pyodide_pin.PLATFORM_TAG}"
 
 
 def make_wheel(
@@ -62,12 +62,7 @@ def distribution(tmp_path: Path) -> Distribution:
         root, "pyodide-only-demo", "1.2.0", WASM, {"pyodide_only_demo/__init__.py": "VALUE = 42\n"}, ("idna",)
     )
     lock = {
-        "info": {
-            "abi_version": "2026_0",
-            "arch": "wasm32",
-            "platform": "emscripten_5_0_3",
-            "python": "3.14.2",
-        },
+        "info": {k: v for k, v in pyodide_pin.LOCK_INFO.items() if k != "version"},
         "packages": {
             "pyodide-only-demo": {
                 "name": "pyodide-only-demo",
@@ -90,9 +85,9 @@ def test_fastapi_resolves_to_pure_and_pyodide_wheels_with_a_pyodide_lock(tmp_pat
     names = {w.name.lower().replace("_", "-") for w in resolution.wheels}
     assert {"fastapi", "starlette", "pydantic", "pydantic-core", "anyio"} <= names
     core = next(w for w in resolution.wheels if w.name.lower().replace("_", "-") == "pydantic-core")
-    assert core.file_name.endswith("-cp314-cp314-pyemscripten_2026_0_wasm32.whl")
+    assert core.file_name.endswith(f"-{WASM}.whl")
     lock = make_lock(resolution.wheels)
-    assert lock["info"]["abi_version"] == "2026_0"  # type: ignore[index]
+    assert lock["info"]["abi_version"] == pyodide_pin.ABI_VERSION  # type: ignore[index]
     for wheel in resolution.wheels:
         entry = lock["packages"][wheel.name.lower().replace("_", "-")]  # type: ignore[index]
         assert entry["sha256"] == hashlib.sha256(resolution.path(wheel).read_bytes()).hexdigest()
@@ -182,20 +177,6 @@ def test_an_unreachable_index_says_so(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(OptionError) as err:
         resolve(("idna",), cache_dir=tmp_path, index_url="http://127.0.0.1:9/simple/")
     assert "could not be reached" in str(err.value) and "127.0.0.1:9" in str(err.value)
-
-
-def test_describe_files_classifies_what_each_version_ships() -> None:
-    text = describe_files(
-        "demo",
-        [
-            "demo-2.0.tar.gz",
-            "demo-2.0-cp312-cp312-manylinux_2_17_x86_64.whl",
-            "demo-2.0-cp312-cp312-win_amd64.whl",
-            "demo-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl",
-        ],
-    )
-    assert text.startswith("2.0: native manylinux wheels, native win wheels, source only (sdist)")
-    assert "1.0: Pyodide wheel for cp312/pyodide_2024_0_wasm32" in text
 
 
 def test_an_apps_own_requirements_txt_is_resolved(tmp_path: Path) -> None:
