@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 from flask import (
     Flask,
@@ -75,6 +76,18 @@ def where() -> dict[str, str]:
 def upload() -> dict[str, object]:
     data = request.files["file"].read()
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def deliver(note: str) -> None:
+    print(f"delivering {note!r}")
+
+
+@app.post("/send-later")
+def send_later() -> Response:
+    # Background work as many Flask apps do it: a thread (which the browser cannot run).
+    threading.Thread(target=deliver, args=(request.form.get("note", ""),)).start()
+    flash("Sent.")
+    return redirect(url_for("index"))
 
 
 @app.get("/broken")

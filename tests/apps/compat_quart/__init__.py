@@ -1,0 +1,1 @@
+"""A Quart app as Quart's docs write one."""
