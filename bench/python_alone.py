@@ -29,8 +29,30 @@ class _Sink:
         raise RuntimeError(message)
 
 
-async def measure(bridge: Any, url: str, root_path: str, n: int, concurrent: int) -> list[Any]:
-    """``n`` sequential requests (ms each), then ``concurrent`` at once (ms in all)."""
+class _Socket:
+    """A page's side of a websocket: each event resolves the future waiting for it."""
+
+    def __init__(self) -> None:
+        self.reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def accept(self, protocol: str, headers: list[tuple[str, str]]) -> None:
+        self.reply.set_result(None)
+
+    def message(self, data: str | bytes) -> None:
+        self.reply.set_result(data)
+
+    def close(self, code: int, reason: str, detail: str) -> None:
+        pass
+
+    def deny(self, status: int, detail: str) -> None:
+        self.reply.set_exception(RuntimeError(f"the socket was denied ({status})"))
+
+
+async def measure(
+    bridge: Any, url: str, root_path: str, n: int, concurrent: int, socket_url: str
+) -> list[Any]:
+    """``n`` sequential requests (ms each), then ``concurrent`` at once (ms in all),
+    then ``n`` round trips of a small message on a websocket to ``socket_url`` (ms each)."""
     request = b.HTTPRequest("GET", url, root_path, [("accept", "*/*")], mode="cors", destination="")
     times = []
     for _ in range(n):
@@ -39,4 +61,16 @@ async def measure(bridge: Any, url: str, root_path: str, n: int, concurrent: int
         times.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
     await asyncio.gather(*(bridge.handle(request, _Sink()) for _ in range(concurrent)))
-    return [times, (time.perf_counter() - t) * 1000]
+    together = (time.perf_counter() - t) * 1000
+    page = _Socket()
+    socket = bridge.websocket(b.WebSocketRequest(socket_url, root_path), page)
+    await page.reply
+    round_trips = []
+    for _ in range(n):
+        page.reply = asyncio.get_running_loop().create_future()
+        t = time.perf_counter()
+        socket.page_message("ping")
+        await page.reply
+        round_trips.append((time.perf_counter() - t) * 1000)
+    socket.page_close(1000, "")
+    return [times, together, round_trips]

@@ -86,7 +86,8 @@ self.addEventListener("message", async (event) => {
   const sys = pyodide.pyimport("sys");
   if (!sys.path.includes("/tmp")) sys.path.append("/tmp");
   const base = new URL("../app/todo/~bench/", location.href).href;
-  const result = await pyodide.pyimport("python_alone").measure(bridge, base + "api/items", new URL(base).pathname, event.data.n, event.data.concurrent);
+  const socket = base.replace(/^http/, "ws") + "api/echo";
+  const result = await pyodide.pyimport("python_alone").measure(bridge, base + "api/items", new URL(base).pathname, event.data.n, event.data.concurrent, socket);
   postMessage({ type: "bench", result: result.toJs() });
 });
 """
@@ -134,6 +135,20 @@ IN_FRAME_CONCURRENT = """async (n) => {
   const t = performance.now();
   await Promise.all(Array.from({length: n}, () => fetch("api/items").then((r) => r.json())));
   return performance.now() - t;
+}"""
+IN_FRAME_WEBSOCKET = """async (n) => {
+  const ws = new WebSocket("api/echo");
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onclose = () => reject(new Error("closed")); });
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const reply = new Promise((resolve) => (ws.onmessage = resolve));
+    ws.send("ping");
+    await reply;
+    times.push(performance.now() - t);
+  }
+  ws.close();
+  return times;
 }"""
 IN_FRAME_STREAM = """async () => {
   const t = performance.now();
@@ -257,9 +272,10 @@ def run(
                         "service worker answering a constant", *page.evaluate(IN_FRAME_SMALL, requests)
                     )
                     page.goto(base + "bench/python-alone.html")
-                    alone, alone_concurrent = page.evaluate("window.pythonAlone")
+                    alone, alone_concurrent, alone_websocket = page.evaluate("window.pythonAlone")
                     figures.add("small request, Python alone", *alone)
                     figures.add("50 concurrent, Python alone", alone_concurrent)
+                    figures.add("websocket round trip, Python alone", *alone_websocket)
                     ctx.close()
 
                     # The app: cold start in a fresh profile, then a revisit.
@@ -298,6 +314,7 @@ def run(
                         "1 MB response", *frame.evaluate(IN_FRAME_LARGE, ["api/bytes/1048576", large])
                     )
                     figures.add("50 concurrent", frame.evaluate(IN_FRAME_CONCURRENT, 50))
+                    figures.add("websocket round trip", *frame.evaluate(IN_FRAME_WEBSOCKET, requests))
                     first, last = frame.evaluate(IN_FRAME_STREAM)
                     figures.add("stream first chunk", first)
                     figures.add("stream last chunk", last)
@@ -320,6 +337,7 @@ FLOORS = {
     "small request, Python alone": "static small fetch",
     "service worker answering a constant": "static small fetch",
     "cold bytes transferred": "floor cold bytes transferred",
+    "websocket round trip": "websocket round trip, Python alone",
 }
 ORDER = [
     "floor cold",
@@ -339,6 +357,8 @@ ORDER = [
     "small request",
     "1 MB response",
     "50 concurrent",
+    "websocket round trip, Python alone",
+    "websocket round trip",
     "stream first chunk",
     "stream last chunk",
     "floor cold bytes transferred",
@@ -359,12 +379,14 @@ def summarize(figures: Figures) -> dict[str, Any]:
             "median": statistics.median(values),
             "max": max(values),
         }
-        if name.startswith("small request") or name.startswith("service worker"):
+        if name.startswith(("small request", "service worker", "websocket")):
             row["p95"] = percentile(values, 0.95)
         floor = FLOORS.get(name)
         if floor and figures.samples.get(floor):
             row["ratio"] = row["median"] / statistics.median(figures.samples[floor])
             row["floor"] = floor
+            # What the browser's plumbing adds to the app's own time.
+            row["added"] = row["median"] - statistics.median(figures.samples[floor])
         out[name] = row
     return out
 
@@ -383,6 +405,8 @@ def print_table(summary: dict[str, Any], log: Callable[[str], None] = print) -> 
     log("|---|---|---|---|---|")
     for name, row in summary.items():
         ratio = f"{row['ratio']:.2f} x {row['floor']}" if "ratio" in row else ""
+        if name == "websocket round trip":
+            ratio += f" (+{row['added']:.2f} ms)"
         median = _fmt(name, row["median"]) + (f" (p95 {_fmt(name, row['p95'])})" if "p95" in row else "")
         log(f"| {name} | {_fmt(name, row['min'])} | {median} | {_fmt(name, row['max'])} | {ratio} |")
 

@@ -649,8 +649,11 @@ class Bridge:
 
         await self.handle(request, JSEmitter(), js_request.id)
 
-    def websocket_js(self, js_request: Any, js_emit: Any) -> WebSocketSession:
-        """:meth:`websocket` for a request and an emitter that are JavaScript objects."""
+    def websocket_js(self, js_request: Any, js_emit: Any) -> _JSWebSocket:
+        """:meth:`websocket` for a request and an emitter that are JavaScript objects.
+
+        Returns what the worker calls for the page's side of the socket.
+        """
         from pyodide.ffi import to_js  # only in Pyodide
 
         request = WebSocketRequest(
@@ -674,7 +677,24 @@ class Bridge:
             def deny(self, status: int, detail: str) -> None:
                 js_emit.deny(status, detail)
 
-        return self.websocket(request, JSEmitter())
+        return _JSWebSocket(self.websocket(request, JSEmitter()))
+
+
+class _JSWebSocket:
+    """The page's side of a socket, called from JavaScript."""
+
+    def __init__(self, session: WebSocketSession) -> None:
+        self.session = session
+
+    def message(self, data: Any) -> None:
+        """A string, or a ``Uint8Array`` for a binary message."""
+        self.session.page_message(data if isinstance(data, str) else data.to_bytes())
+
+    def close(self, code: int | None, reason: str) -> None:
+        self.session.page_close(code, reason)
+
+    def gone(self) -> None:
+        self.session.page_gone()
 
 
 class WebSocketSession:

@@ -20,10 +20,13 @@ import { escapeHtml } from "../live_asgi_docs/browser/embed.js";
 import {
   MSG,
   NULL_BODY,
+  SOCKET,
   parseAppUrl,
   sendConnect,
   sendRequest,
+  sendSocketEvent,
 } from "../live_asgi_docs/browser/protocol.js";
+import { allowScript, injectionPoint, pageScript } from "../live_asgi_docs/browser/websocket.js";
 
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
@@ -109,8 +112,142 @@ sw.addEventListener("message", (event) => {
   const data = event.data;
   if (data && data.type === MSG.portOffer && data.instance && event.ports[0]) {
     adopt(data.instance, event.ports[0]);
+  } else if (data && data.type === MSG.openSocket && event.ports[0]) {
+    event.waitUntil(openSocket(event, data, event.ports[0]));
   }
 });
+
+/**
+ * A page of the app opened a WebSocket: hand its port to the worker of the
+ * page's own app instance (named by the page's URL, not by the message).
+ * @param {ExtendableMessageEvent} event
+ * @param {import("../live_asgi_docs/browser/protocol.js").OpenSocketMessage} data
+ * @param {MessagePort} socket
+ */
+async function openSocket(event, data, socket) {
+  /** @param {string} detail */
+  const deny = (detail) => sendSocketEvent(socket, { type: SOCKET.deny, status: 0, detail });
+  const client = /** @type {Client | null} */ (event.source);
+  const scope = sw.registration.scope;
+  const page = client ? parseAppUrl(client.url, scope) : null;
+  if (!page) return deny("the page is not a page of this app");
+  const socketAt = parseAppUrl(data.url.replace(/^ws/, "http"), scope);
+  if (!socketAt || socketAt.instance !== page.instance) {
+    return deny("the socket's URL is not under the page's app instance");
+  }
+  let port;
+  try {
+    port = await connect(page.instance);
+  } catch (err) {
+    return deny(err instanceof Error ? err.message : String(err));
+  }
+  sendRequest(
+    port,
+    {
+      type: MSG.websocket,
+      url: data.url,
+      rootPath: page.rootPath,
+      origin: new URL(scope).origin,
+      protocols: data.protocols,
+      headers: data.headers,
+    },
+    [socket],
+  );
+}
+
+/** The script that gives the app's pages their WebSocket, and its CSP hash source. */
+/** @type {Promise<{tag: Uint8Array, hash: string}> | null} */
+let pageScriptTag = null;
+
+function scriptTag() {
+  pageScriptTag ??= (async () => {
+    const source = pageScript(sw.registration.scope);
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source));
+    const hash = `'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`;
+    return { tag: new TextEncoder().encode(`<script>${source}</script>`), hash };
+  })();
+  return pageScriptTag;
+}
+
+/**
+ * Is this the answer to a navigation with an HTML page (where the script goes)?
+ * @param {Request} request
+ * @param {number} status
+ * @param {[string, string][]} headers
+ */
+function isPage(request, status, headers) {
+  if (request.mode !== "navigate" || NULL_BODY.has(status) || request.method === "HEAD") return false;
+  const type = headers.find(([name]) => name.toLowerCase() === "content-type");
+  return Boolean(type && /^\s*text\/html\b/i.test(type[1]));
+}
+
+/**
+ * A page's headers with its Content-Security-Policy allowing the script, and
+ * no Content-Length (the body grows).
+ * @param {[string, string][]} headers
+ * @param {string} hash
+ * @returns {[string, string][]}
+ */
+function pageHeaders(headers, hash) {
+  return headers
+    .filter(([name]) => name.toLowerCase() !== "content-length")
+    .map(([name, value]) => (name.toLowerCase() === "content-security-policy" ? [name, allowScript(value, hash)] : [name, value]));
+}
+
+/**
+ * The page with the script in place, as bytes (a page complete at once).
+ * @param {Uint8Array} body
+ * @param {Uint8Array} tag
+ */
+function withScript(body, tag) {
+  const at = injectionPoint(latin1.decode(body.subarray(0, SCAN_LIMIT)), true);
+  const out = new Uint8Array(body.byteLength + tag.byteLength);
+  out.set(body.subarray(0, at));
+  out.set(tag, at);
+  out.set(body.subarray(at), at + tag.byteLength);
+  return out;
+}
+
+/**
+ * A streamed page with the script in place: the start of the page is held
+ * until it is known where the script goes (a tag may be split across chunks).
+ * @param {Uint8Array} tag
+ */
+function insertScript(tag) {
+  /** @type {Uint8Array | null} */
+  let head = new Uint8Array(0);
+  /** @param {TransformStreamDefaultController<Uint8Array>} controller @param {boolean} final */
+  const flush = (controller, final) => {
+    if (!head) return;
+    const at = injectionPoint(latin1.decode(head), final || head.byteLength >= SCAN_LIMIT);
+    if (at < 0) return;
+    controller.enqueue(head.subarray(0, at));
+    controller.enqueue(tag);
+    if (at < head.byteLength) controller.enqueue(head.subarray(at));
+    head = null;
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (!head) {
+        controller.enqueue(chunk);
+        return;
+      }
+      const joined = new Uint8Array(head.byteLength + chunk.byteLength);
+      joined.set(head);
+      joined.set(chunk, head.byteLength);
+      head = joined;
+      flush(controller, false);
+    },
+    flush(controller) {
+      flush(controller, true);
+    },
+  });
+}
+
+/** Markup is ASCII: one character per byte keeps offsets in bytes. */
+const latin1 = new TextDecoder("latin1");
+/** How much of a page is read to find where the script goes. */
+const SCAN_LIMIT = 64 * 1024;
 
 /**
  * @param {string} instance
@@ -262,6 +399,7 @@ async function forward(event, instance, rootPath) {
       if (pending.delete(id)) sendRequest(port, { type: MSG.cancel, id });
     },
   });
+  const page = scriptTag();
   return await new Promise((resolve) => {
     let started = false;
     // An app that never answers gets a clear page, and stops working on it.
@@ -282,6 +420,19 @@ async function forward(event, instance, rootPath) {
         clearTimeout(timer);
         started = true;
         const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
+        if (isPage(request, status, headers)) {
+          // The app's page gets its WebSocket before any of its scripts runs.
+          resolve(
+            page.then(
+              ({ tag, hash }) =>
+                new Response(stream.pipeThrough(insertScript(tag)), {
+                  status,
+                  headers: responseHeaders(pageHeaders(headers, hash)),
+                }),
+            ),
+          );
+          return;
+        }
         resolve(new Response(nullBody ? null : stream, { status, headers: responseHeaders(headers) }));
         if (nullBody) controller.close();
       },
@@ -289,6 +440,15 @@ async function forward(event, instance, rootPath) {
         clearTimeout(timer);
         started = true;
         const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
+        if (isPage(request, status, headers)) {
+          resolve(
+            page.then(
+              ({ tag, hash }) =>
+                new Response(withScript(bytes, tag), { status, headers: responseHeaders(pageHeaders(headers, hash)) }),
+            ),
+          );
+          return;
+        }
         resolve(
           new Response(nullBody ? null : /** @type {Uint8Array<ArrayBuffer>} */ (bytes), {
             status,

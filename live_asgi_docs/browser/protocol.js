@@ -41,6 +41,26 @@ export const MSG = Object.freeze({
   portOffer: "live-asgi-port",
   // page -> service worker, reply to `connect`: "not mine"
   unknown: "live-asgi-unknown",
+  // an app page -> service worker: it opened a WebSocket (the socket's port attached)
+  openSocket: "live-asgi-websocket",
+  // service worker -> app worker: a socket's port, from a page of that instance
+  websocket: "websocket",
+});
+
+/**
+ * The messages on a WebSocket's own port, between the app's page and its
+ * worker. The page's script cannot import this module (the service worker
+ * inlines it into the page): it gets this table as an argument.
+ */
+export const SOCKET = Object.freeze({
+  // app worker -> page
+  accept: "accept",
+  message: "message",
+  close: "close",
+  deny: "deny",
+  // page -> app worker (`close` too)
+  send: "send",
+  gone: "gone",
 });
 
 /**
@@ -66,7 +86,9 @@ export const MSG = Object.freeze({
  * @typedef {{type: typeof MSG.request, id: number, method: string, url: string, rootPath: string,
  *   headers: Headers, body: ArrayBuffer | undefined, referrer: string, mode: string, destination: string}} RequestMessage
  * @typedef {{type: typeof MSG.cancel, id: number}} CancelMessage
- * @typedef {RequestMessage | CancelMessage} ServiceWorkerToWorker
+ * @typedef {{type: typeof MSG.websocket, url: string, rootPath: string, origin: string, protocols: string[],
+ *   headers: Headers}} WebSocketMessage  carries the socket's port in `event.ports[0]`
+ * @typedef {RequestMessage | CancelMessage | WebSocketMessage} ServiceWorkerToWorker
  *
  * App worker -> service worker (over a port): `start`, any `body`s and `end`,
  * or `full` alone, or `error` at any point.
@@ -85,6 +107,22 @@ export const MSG = Object.freeze({
  * @typedef {{type: typeof MSG.portOffer, instance?: string}} PortOfferMessage
  * @typedef {{type: typeof MSG.unknown}} UnknownMessage
  * @typedef {PortOfferMessage | UnknownMessage} PageToServiceWorker
+ *
+ * An app page -> service worker: a new WebSocket (its port attached).
+ * @typedef {{type: typeof MSG.openSocket, url: string, protocols: string[], headers: Headers}} OpenSocketMessage
+ *
+ * On a socket's port: app worker (or the service worker, when it cannot reach
+ * the app) -> page, and page -> app worker. A `deny` with status 0 means the
+ * app was not reached.
+ * @typedef {{type: typeof SOCKET.accept, protocol: string, headers: Headers}} SocketAccept
+ * @typedef {{type: typeof SOCKET.message, data: string | ArrayBuffer}} SocketData
+ * @typedef {{type: typeof SOCKET.close, code: number, reason: string, detail?: string}} SocketClosed
+ * @typedef {{type: typeof SOCKET.deny, status: number, detail?: string}} SocketDenied
+ * @typedef {SocketAccept | SocketData | SocketClosed | SocketDenied} SocketEvent
+ * @typedef {{type: typeof SOCKET.send, data: string | ArrayBuffer}} SocketSend
+ * @typedef {{type: typeof SOCKET.close, code: number | null, reason: string}} SocketClose
+ * @typedef {{type: typeof SOCKET.gone}} SocketGone
+ * @typedef {SocketSend | SocketClose | SocketGone} SocketCommand
  *
  * App worker -> snapshot worker, and its one answer.
  * @typedef {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[],
@@ -119,6 +157,12 @@ export const sendResponse = post;
 export const sendConnect = post;
 /** @type {(target: Target, message: PageToServiceWorker, transfer?: Transferable[]) => void} */
 export const sendToServiceWorker = post;
+/** @type {(target: Target, message: OpenSocketMessage, transfer?: Transferable[]) => void} */
+export const sendOpenSocket = post;
+/** @type {(target: Target, message: SocketEvent, transfer?: Transferable[]) => void} */
+export const sendSocketEvent = post;
+/** @type {(target: Target, message: SocketCommand, transfer?: Transferable[]) => void} */
+export const sendSocketCommand = post;
 /** @type {(target: Target, message: SnapshotJob, transfer?: Transferable[]) => void} */
 export const sendSnapshotJob = post;
 /** @type {(target: Target, message: SnapshotResult, transfer?: Transferable[]) => void} */

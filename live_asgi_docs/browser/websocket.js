@@ -18,26 +18,23 @@
  * Content-Security-Policy is told to allow it (`allowScript`).
  */
 
+import { MSG, SOCKET } from "./protocol.js";
+
 /**
- * Messages on a socket's port.
- * @typedef {{type: "accept", protocol: string, headers: [string, string][]}
- *   | {type: "message", data: string | ArrayBuffer}
- *   | {type: "close", code: number, reason: string, detail?: string}
- *   | {type: "deny", status: number, detail?: string}} SocketEvent  worker -> page
- * @typedef {{type: "send", data: string | ArrayBuffer}
- *   | {type: "close", code: number | null, reason: string}
- *   | {type: "gone"}} SocketCommand  page -> worker
- * @typedef {{type: "live-asgi-websocket", url: string, protocols: string[], headers: [string, string][]}} OpenSocket
- *   page -> service worker, with the socket's port
+ * @typedef {import("./protocol.js").SocketEvent} SocketEvent
+ * @typedef {import("./protocol.js").SocketCommand} SocketCommand
+ * @typedef {import("./protocol.js").OpenSocketMessage} OpenSocketMessage
+ * @typedef {{scope: string, msg: typeof SOCKET & {openSocket: typeof MSG.openSocket}}} PageConfig
  */
 
 /**
  * Install the page's `WebSocket`. Runs in the app's page as an inline script:
  * it is self-contained (the service worker inlines its source).
  * @param {any} win the page's window
- * @param {{scope: string}} config the app's service worker scope
+ * @param {PageConfig} config the app's service worker scope, and the message names
  */
 export function installWebSocket(win, config) {
+  const M = config.msg;
   const Native = win.WebSocket;
   const match = /^(.*?\/~[a-z0-9]+)(?=[/?#]|$)/.exec(String(win.location.href));
   if (!Native || !match || !match[1].startsWith(config.scope)) return;
@@ -108,10 +105,15 @@ export function installWebSocket(win, config) {
         seen.add(p);
       }
       super();
+      /** @type {string} */
       this._url = parsed.href;
+      /** @type {number} */
       this._state = CONNECTING;
+      /** @type {string} */
       this._protocol = "";
+      /** @type {string} */
       this._binaryType = "blob";
+      /** @type {number} */
       this._buffered = 0;
       /** @type {Record<string, any>} */
       this._handlers = {};
@@ -122,9 +124,9 @@ export function installWebSocket(win, config) {
       this._port = channel.port1;
       this._port.onmessage = (/** @type {MessageEvent} */ event) => this._event(event.data);
       open.add(this);
-      /** @type {OpenSocket} */
+      /** @type {OpenSocketMessage} */
       const request = {
-        type: "live-asgi-websocket",
+        type: M.openSocket,
         url: this._url,
         protocols: list,
         headers: [
@@ -139,10 +141,10 @@ export function installWebSocket(win, config) {
       } else if (container) {
         container.ready.then(
           (/** @type {ServiceWorkerRegistration} */ reg) => reg.active?.postMessage(request, [channel.port2]),
-          () => this._event({ type: "deny", status: 0, detail: "no service worker" }),
+          () => this._event({ type: M.deny, status: 0, detail: "no service worker" }),
         );
       } else {
-        queueMicrotask(() => this._event({ type: "deny", status: 0, detail: "no service worker" }));
+        queueMicrotask(() => this._event({ type: M.deny, status: 0, detail: "no service worker" }));
       }
     }
 
@@ -204,7 +206,7 @@ export function installWebSocket(win, config) {
         const size = typeof data === "string" ? encoder.encode(data).byteLength : data.byteLength;
         if (this._state === OPEN) {
           /** @type {SocketCommand} */
-          const command = { type: "send", data };
+          const command = { type: M.send, data };
           this._port.postMessage(command, typeof data === "string" ? [] : [data]);
           // Handed to the app's worker: no longer buffered once this task is done.
           queueMicrotask(() => {
@@ -235,7 +237,7 @@ export function installWebSocket(win, config) {
       const wasConnecting = this._state === CONNECTING;
       this._state = CLOSING;
       /** @type {SocketCommand} */
-      const command = { type: "close", code: code === undefined ? null : code, reason: text };
+      const command = { type: M.close, code: code === undefined ? null : code, reason: text };
       this._port.postMessage(command);
       if (wasConnecting) {
         win.console.error(`WebSocket connection to '${this._url}' failed: WebSocket is closed before the connection is established.`);
@@ -247,18 +249,18 @@ export function installWebSocket(win, config) {
     /** @param {SocketEvent} msg */
     _event(msg) {
       if (this._state === CLOSED) return;
-      if (msg.type === "accept" && this._state === CONNECTING) {
+      if (msg.type === M.accept && this._state === CONNECTING) {
         this._state = OPEN;
         this._protocol = msg.protocol || "";
         this.dispatchEvent(new win.Event("open"));
-      } else if (msg.type === "message" && this._state === OPEN) {
+      } else if (msg.type === M.message && this._state === OPEN) {
         let data = msg.data;
         if (typeof data !== "string" && this._binaryType === "blob") data = new win.Blob([data]);
         this.dispatchEvent(new win.MessageEvent("message", { data, origin: new URL(this._url).origin }));
-      } else if (msg.type === "close") {
+      } else if (msg.type === M.close) {
         if (msg.detail) showDetail(msg.detail);
         this._finish(msg.code, msg.reason, msg.code !== 1006);
-      } else if (msg.type === "deny") {
+      } else if (msg.type === M.deny) {
         const why = msg.status === 0 ? `the app is not reachable (${msg.detail || ""})` : `Unexpected response code: ${msg.status}`;
         win.console.error(`WebSocket connection to '${this._url}' failed: Error during WebSocket handshake: ${why}`);
         if (msg.detail && msg.status !== 0) showDetail(msg.detail);
@@ -335,7 +337,7 @@ export function installWebSocket(win, config) {
   win.addEventListener("pagehide", () => {
     for (const socket of [...open]) {
       /** @type {SocketCommand} */
-      const command = { type: "gone" };
+      const command = { type: M.gone };
       socket._port.postMessage(command);
       socket._state = CLOSED;
       socket._port.close();
@@ -351,7 +353,9 @@ export function installWebSocket(win, config) {
  * @param {string} scope the service worker's scope
  */
 export function pageScript(scope) {
-  return `(${installWebSocket.toString()})(window, ${JSON.stringify({ scope })});`;
+  /** @type {PageConfig} */
+  const config = { scope, msg: { ...SOCKET, openSocket: MSG.openSocket } };
+  return `(${installWebSocket.toString()})(window, ${JSON.stringify(config)});`;
 }
 
 const SPACE = /^[\t\n\f\r ]*/;

@@ -14,10 +14,13 @@
  * @typedef {import("./protocol.js").PageToWorker} PageToWorker
  * @typedef {import("./protocol.js").ServiceWorkerToWorker} ServiceWorkerToWorker
  * @typedef {import("./protocol.js").RequestMessage} RequestMessage
+ * @typedef {import("./protocol.js").WebSocketMessage} WebSocketMessage
+ * @typedef {import("./protocol.js").SocketEvent} SocketEvent
+ * @typedef {import("./protocol.js").SocketCommand} SocketCommand
  */
 
 import { exceptionText } from "./embed.js";
-import { MSG, readManifest, sendResponse, sendSnapshotJob, sendToPage } from "./protocol.js";
+import { MSG, SOCKET, readManifest, sendResponse, sendSnapshotJob, sendSocketEvent, sendToPage } from "./protocol.js";
 import { lockContents, restoreFromSnapshot, snapshotKey } from "./snapshot.js";
 
 /** How long after a first start the snapshot for the next visit is made: the
@@ -320,6 +323,82 @@ function attach(port) {
       serve(port, msg);
     } else if (msg.type === MSG.cancel && bridge) {
       bridge.cancel(msg.id);
+    } else if (msg.type === MSG.websocket && event.ports[0]) {
+      openSocket(event.ports[0], msg);
+    }
+  };
+}
+
+/**
+ * Open a socket of the app's page: its port comes straight from the page, so
+ * the socket lives on whatever the browser does to the service worker.
+ * @param {MessagePort} socket
+ * @param {WebSocketMessage} msg
+ */
+async function openSocket(socket, msg) {
+  /** @param {SocketEvent} event @param {Transferable[]} [transfer] */
+  const post = (event, transfer = []) => sendSocketEvent(socket, event, transfer);
+  try {
+    await ready;
+  } catch (err) {
+    post({ type: SOCKET.deny, status: 0, detail: `the app could not start: ${err}` });
+    return;
+  }
+  /** @type {any} */
+  let page = null;
+  let ended = false;
+  // The bridge's end of the socket is freed once both sides are done with it.
+  const end = () => {
+    ended = true;
+    queueMicrotask(() => page?.destroy());
+  };
+  const emit = {
+    /** @param {string} protocol @param {[string, string][]} headers */
+    accept(protocol, headers) {
+      post({ type: SOCKET.accept, protocol, headers });
+    },
+    /** @param {string | Uint8Array} data */
+    message(data) {
+      if (typeof data === "string") {
+        post({ type: SOCKET.message, data });
+        return;
+      }
+      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+      const buffer = /** @type {ArrayBuffer} */ (whole ? data.buffer : data.slice().buffer);
+      post({ type: SOCKET.message, data: buffer }, [buffer]);
+    },
+    /** @param {number} code @param {string} reason @param {string} detail */
+    close(code, reason, detail) {
+      post({ type: SOCKET.close, code, reason, detail });
+      end();
+    },
+    /** @param {number} status @param {string} detail */
+    deny(status, detail) {
+      post({ type: SOCKET.deny, status, detail });
+      end();
+    },
+  };
+  try {
+    page = bridge.websocket_js(msg, emit);
+  } catch (err) {
+    post({ type: SOCKET.deny, status: 500, detail: String(err) });
+    checkFatal(err);
+    return;
+  }
+  socket.onmessage = (/** @type {MessageEvent<SocketCommand>} */ event) => {
+    const command = event.data;
+    if (ended) return;
+    try {
+      if (command.type === SOCKET.send) {
+        page.message(typeof command.data === "string" ? command.data : new Uint8Array(command.data));
+      } else if (command.type === SOCKET.close) {
+        page.close(command.code, command.reason);
+      } else if (command.type === SOCKET.gone) {
+        page.gone();
+        end();
+      }
+    } catch (err) {
+      checkFatal(err);
     }
   };
 }

@@ -22,7 +22,14 @@ def test_the_quick_benchmark_measures_every_figure_against_its_floor(tmp_path: P
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(out.read_text())
-    for name in ("cold start", "revisit", "small request", "1 MB response", "small request, Python alone"):
+    for name in (
+        "cold start",
+        "revisit",
+        "small request",
+        "1 MB response",
+        "small request, Python alone",
+        "websocket round trip",
+    ):
         assert summary[name]["ratio"] > 0, name
     for name in ("50 concurrent", "cold bytes transferred", "worker wasm memory", "floor cold", "floor warm"):
         assert summary[name]["median"] > 0, name

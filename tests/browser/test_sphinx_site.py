@@ -114,3 +114,34 @@ def test_a_vendored_build_runs_with_every_other_origin_cut_off(context: Any, sit
     frame.click("#items-link")
     wait_frame_text(frame, "h1", "Items")
     assert foreign == []
+
+
+def test_the_live_chat_shows_each_persons_messages_to_the_other(context: Any, site_url: str) -> None:
+    page = open_embed(context, site_url + "live.html")
+    frame = app_frame(page)
+    ada, grace = "section[data-name=Ada]", "section[data-name=Grace]"
+    wait_frame_text(frame, f"{ada} .state", "connected")
+    wait_frame_text(frame, f"{grace} .state", "connected")
+    frame.fill(f"{ada} input", "Hello Grace")
+    frame.press(f"{ada} input", "Enter")
+    wait_frame_text(frame, f"{grace} .log", "Ada: Hello Grace")
+    frame.fill(f"{grace} input", "Hi Ada")
+    frame.press(f"{grace} input", "Enter")
+    wait_frame_text(frame, f"{ada} .log", "Grace: Hi Ada")
+    # Each socket saw both, in the order they were said.
+    for pane in (ada, grace):
+        lines = frame.locator(f"{pane} .log li").all_inner_texts()
+        assert lines[-2:] == ["Ada: Hello Grace", "Grace: Hi Ada"], lines
+
+
+def test_the_starlette_counter_follows_its_websocket_endpoint(context: Any, site_url: str) -> None:
+    page = open_embed(context, site_url + "live.html", index=1)
+    frame = app_frame(page, 1)
+    wait_frame_text(frame, "#live-state", "(live)")
+    frame.click("#add-live")
+    wait_frame_text(frame, "#count", "1")
+    frame.click("#add-live")
+    wait_frame_text(frame, "#count", "2")
+    # The page's link adds one too; the socket of the page it lands on shows it.
+    frame.click("#add")
+    wait_frame_text(frame, "#count", "3")

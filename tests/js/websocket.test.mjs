@@ -2,6 +2,7 @@
 // node --test tests/js/
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { MSG, SOCKET } from "../../live_asgi_docs/browser/protocol.js";
 import { allowScript, injectionPoint, installWebSocket, pageScript } from "../../live_asgi_docs/browser/websocket.js";
 
 const SCOPE = "http://docs.test/app/chat/";
@@ -41,7 +42,7 @@ function fakeWindow(app) {
     console: { error: (text) => errors.push(text) },
     addEventListener: (type, f) => (listeners[type] = f),
   };
-  installWebSocket(win, { scope: SCOPE });
+  installWebSocket(win, { scope: SCOPE, msg: { ...SOCKET, openSocket: MSG.openSocket } });
   return { win, NativeWebSocket, listeners, errors };
 }
 
@@ -51,16 +52,16 @@ function echoApp(log = []) {
     log.push(request);
     port.onmessage = ({ data }) => {
       log.push(data);
-      if (data.type === "send") {
-        if (data.data === "deny me") return;
-        if (data.data === "bye") port.postMessage({ type: "close", code: 4001, reason: "asked" });
-        else port.postMessage({ type: "message", data: typeof data.data === "string" ? `echo ${data.data}` : data.data });
-      } else if (data.type === "close") {
-        port.postMessage({ type: "close", code: data.code ?? 1005, reason: data.reason });
+      if (data.type === SOCKET.send) {
+        if (data.data === "bye") port.postMessage({ type: SOCKET.close, code: 4001, reason: "asked" });
+        else port.postMessage({ type: SOCKET.message, data: typeof data.data === "string" ? `echo ${data.data}` : data.data });
+      } else if (data.type === SOCKET.close) {
+        port.postMessage({ type: SOCKET.close, code: data.code ?? 1005, reason: data.reason });
       }
     };
-    if (request.url.includes("denied")) port.postMessage({ type: "deny", status: 403 });
-    else port.postMessage({ type: "accept", protocol: request.protocols.at(-1) || "", headers: [] });
+    assert.equal(request.type, MSG.openSocket);
+    if (request.url.includes("denied")) port.postMessage({ type: SOCKET.deny, status: 403 });
+    else port.postMessage({ type: SOCKET.accept, protocol: request.protocols.at(-1) || "", headers: [] });
   };
 }
 
@@ -187,13 +188,14 @@ test("closing while connecting fails the connection; leaving the page says gone"
   listeners.pagehide();
   assert.equal(ws.readyState, win.WebSocket.CLOSED);
   await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.deepEqual(log.at(-1), { type: "gone" });
+  assert.deepEqual(log.at(-1), { type: SOCKET.gone });
 });
 
 test("pageScript is the installer, self-contained, for one scope", () => {
   const source = pageScript(SCOPE);
   assert.ok(source.startsWith("(function installWebSocket(win, config)"));
-  assert.ok(source.endsWith(`)(window, {"scope":"${SCOPE}"});`));
+  // The message names come from the protocol module, as an argument (the page cannot import it).
+  assert.ok(source.endsWith(`)(window, ${JSON.stringify({ scope: SCOPE, msg: { ...SOCKET, openSocket: MSG.openSocket } })});`));
   const native = class WebSocket {};
   const win = { WebSocket: native, EventTarget, Event, location: { href: PAGE }, addEventListener() {} };
   // Runs with nothing of this module in reach.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 app = FastAPI(title="To-do")
@@ -106,3 +106,14 @@ async def api_countdown(start: int = 5, delay: float = 0.2) -> StreamingResponse
                 await asyncio.sleep(min(delay, 2.0))
 
     return StreamingResponse(ticks(), media_type="text/plain")
+
+
+@app.websocket("/api/echo")
+async def api_echo(websocket: WebSocket) -> None:
+    """Sends each message back, for trying sockets (and timing their round trip)."""
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass

@@ -326,3 +326,94 @@ async def ws_echo(websocket: WebSocket) -> None:
 async def ws_deny(websocket: WebSocket) -> None:
     """Refuses every connection before accepting it."""
     await websocket.close(code=1008)
+
+
+@app.websocket("/ws/boom")
+async def ws_boom(websocket: WebSocket) -> None:
+    """Raises in its handler on the first message."""
+    await websocket.accept()
+    await websocket.receive_text()
+    raise RuntimeError("the websocket handler broke (on purpose)")
+
+
+#: Opens a socket from the page's first script and notes what it hears.
+WS_PAGE_SCRIPT = """
+window.heard = [];
+window.early = new WebSocket("echo/%s");
+early.onmessage = (event) => heard.push(event.data);
+early.onopen = () => early.send("from the first script");
+"""
+
+
+@app.get("/ws/page", response_class=HTMLResponse)
+async def ws_page() -> HTMLResponse:
+    """A page whose first script in <head> opens a socket."""
+    return HTMLResponse(
+        f"<!doctype html><html><head><meta charset='utf-8'><script>{WS_PAGE_SCRIPT % 'page'}</script>"
+        "<title>ws page</title></head><body><h1>ws page</h1></body></html>"
+    )
+
+
+@app.get("/ws/csp", response_class=HTMLResponse)
+async def ws_csp() -> HTMLResponse:
+    """A page with a strict Content-Security-Policy: only its nonce'd script may run."""
+    return HTMLResponse(
+        f"<!doctype html><html><head><script nonce='t3st'>{WS_PAGE_SCRIPT % 'csp'}</script>"
+        "<title>ws csp</title></head><body><h1>ws csp</h1>"
+        "<script>window.unsafe = true;</script></body></html>",
+        headers={"content-security-policy": "default-src 'self'; script-src 'nonce-t3st'"},
+    )
+
+
+@app.get("/ws/nohead", response_class=HTMLResponse)
+async def ws_nohead() -> HTMLResponse:
+    """A page with no <head> (and no doctype): a script straight away."""
+    return HTMLResponse(f"<script>{WS_PAGE_SCRIPT % 'nohead'}</script><h1>ws nohead</h1>")
+
+
+@app.get("/ws/streamed")
+async def ws_streamed() -> StreamingResponse:
+    """A page streamed in pieces that split the doctype and the <head> tag."""
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for piece in (
+            "<!DOC",
+            "TYPE html><ht",
+            "ml lang='en'><he",
+            "ad data-x='a>b'",
+            "><meta ch",
+            "arset='utf-8'>",
+        ):
+            yield piece.encode()
+            await asyncio.sleep(0.05)
+        script = f"<script>{WS_PAGE_SCRIPT % 'streamed'}</script>"
+        yield f"{script}</head><body><h1>ws streamed</h1></body></html>".encode()
+
+    return StreamingResponse(pieces(), media_type="text/html; charset=utf-8")
+
+
+#: The close code and reason of every /ws/track socket, as the app heard them.
+TRACKED: list[tuple[int, str]] = []
+TRACKED_CHANGED = asyncio.Event()
+
+
+@app.websocket("/ws/track")
+async def ws_track(websocket: WebSocket) -> None:
+    """Notes how each socket ended."""
+    await websocket.accept()
+    message = await websocket.receive()
+    while message["type"] != "websocket.disconnect":
+        message = await websocket.receive()
+    TRACKED.append((message.get("code", 1005), message.get("reason") or ""))
+    TRACKED_CHANGED.set()
+
+
+@app.api_route("/ws/tracked", methods=["GET", "DELETE"])
+async def ws_tracked(request: Request, count: int = 0) -> list[tuple[int, str]]:
+    """How the sockets ended; with ``count``, once that many have."""
+    if request.method == "DELETE":
+        TRACKED.clear()
+    while len(TRACKED) < count:
+        TRACKED_CHANGED.clear()
+        await TRACKED_CHANGED.wait()
+    return TRACKED

@@ -1,0 +1,1 @@
+"""A live chat over WebSockets, embedded live in the sample docs."""
