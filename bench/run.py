@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,6 +175,8 @@ STATIC_FETCH = """async ([url, n]) => {
   }
   return times;
 }"""
+#: The reader of "revisit, reader left after 3 s": the app was ready, then the page closed.
+LEFT_AFTER_MS = 3000
 FIRST_PAGE = """() => {
   const frame = document.querySelector('.live-asgi iframe');
   const nav = frame.contentWindow.performance.getEntriesByType('navigation')[0];
@@ -298,13 +302,20 @@ def run(
                             restored = page.get_attribute(".live-asgi", "data-restored") == "true"
                             figures.add("revisit from snapshot (1 = yes)", 1.0 if restored else 0.0)
                         if name == "cold start":
+                            ready = time.monotonic()
                             page.wait_for_timeout(200)
                             figures.add("cold bytes transferred", server.bytes_sent)
                             # Let the snapshot for the next visit be made, as a reader who
                             # stays on the page a little would.
-                            page.wait_for_event(
+                            saved = page.wait_for_event(
                                 "console", lambda m: "snapshot for the next visit" in m.text, timeout=120_000
                             )
+                            figures.add(
+                                "snapshot stored, after the app was ready", (time.monotonic() - ready) * 1000
+                            )
+                            size = re.search(r"(\d+) bytes", saved.text)
+                            if size:
+                                figures.add("snapshot size", float(size.group(1)))
                     memory = page.get_attribute(".live-asgi", "data-wasm-memory")
                     if memory:
                         figures.add("worker wasm memory", float(memory))
@@ -319,6 +330,24 @@ def run(
                     figures.add("stream first chunk", first)
                     figures.add("stream last chunk", last)
                     ctx.close()
+
+                    # A reader who leaves 3 s after the app is ready, and comes back.
+                    ctx = browser.new_context()
+                    page = ctx.new_page()
+                    page.goto(base + "index.html")
+                    page.wait_for_selector(".live-asgi[data-state=running]", timeout=120_000)
+                    page.wait_for_timeout(LEFT_AFTER_MS)
+                    page.goto("about:blank")
+                    page.goto(base + "index.html")
+                    page.wait_for_selector(".live-asgi[data-state=running]", timeout=120_000)
+                    page.wait_for_function(
+                        "document.querySelector('.live-asgi iframe').contentWindow.performance"
+                        ".getEntriesByType('navigation')[0]?.loadEventEnd > 0"
+                    )
+                    figures.add("revisit, reader left after 3 s", page.evaluate(FIRST_PAGE))
+                    restored = page.get_attribute(".live-asgi", "data-restored") == "true"
+                    figures.add("revisit after 3 s from snapshot (1 = yes)", 1.0 if restored else 0.0)
+                    ctx.close()
             finally:
                 browser.close()
         server.shutdown()
@@ -332,6 +361,7 @@ def run(
 FLOORS = {
     "cold start": "floor cold",
     "revisit": "floor warm",
+    "revisit, reader left after 3 s": "floor warm",
     "small request": "static small fetch",
     "1 MB response": "static 1 MiB fetch",
     "small request, Python alone": "static small fetch",
@@ -354,6 +384,10 @@ ORDER = [
     "revisit: worker boot to runtime+packages ready",
     "revisit: app import and startup",
     "revisit from snapshot (1 = yes)",
+    "snapshot stored, after the app was ready",
+    "snapshot size",
+    "revisit, reader left after 3 s",
+    "revisit after 3 s from snapshot (1 = yes)",
     "small request",
     "1 MB response",
     "50 concurrent",
@@ -363,11 +397,21 @@ ORDER = [
     "stream last chunk",
     "floor cold bytes transferred",
     "cold bytes transferred",
+    "bytes the app adds to a bare start",
     "worker wasm memory",
 ]
 
 
 def summarize(figures: Figures) -> dict[str, Any]:
+    cold, bare = (
+        figures.samples.get("cold bytes transferred"),
+        figures.samples.get("floor cold bytes transferred"),
+    )
+    if cold and bare:
+        # Each run's own difference: what the app's packages, code and bytecode cost.
+        figures.samples["bytes the app adds to a bare start"] = [
+            c - b for c, b in zip(cold, bare, strict=False)
+        ]
     out: dict[str, Any] = {}
     for name in ORDER:
         values = figures.samples.get(name)
@@ -394,7 +438,7 @@ def summarize(figures: Figures) -> dict[str, Any]:
 def _fmt(name: str, value: float) -> str:
     if "1 = yes" in name:
         return f"{value:.0f}"
-    if "bytes" in name or "memory" in name:
+    if "bytes" in name or "memory" in name or name == "snapshot size":
         return f"{value / 1e6:.2f} MB"
     return f"{value:.1f} ms" if value < 100 else f"{value / 1000:.2f} s"
 

@@ -270,6 +270,7 @@ class Bridge:
         self.app = app
         self.debug = debug
         self.cookies = http.cookiejar.CookieJar()
+        self._cookies_stored = False
         self.state: dict[str, Any] = {}
         self._disconnects: dict[Any, asyncio.Event] = {}
         self._sockets: set[WebSocketSession] = set()
@@ -431,11 +432,14 @@ class Bridge:
         return urllib.request.Request(url, method=method)
 
     def _cookie_header(self, url: str, method: str) -> str:
+        if not self._cookies_stored:
+            return ""  # most apps set none: no jar walk and urllib request per request
         cookie_request = self._cookie_request(url, method)
         self.cookies.add_cookie_header(cookie_request)
         return cookie_request.unredirected_hdrs.get("Cookie", "")
 
     def _store_cookies(self, url: str, method: str, set_cookies: list[str]) -> None:
+        self._cookies_stored = True
         cookie_request = self._cookie_request(url, method)
         self.cookies.extract_cookies(
             _CookieResponse(set_cookies),  # type: ignore[arg-type]

@@ -24,8 +24,10 @@ import { MSG, SOCKET, readManifest, sendResponse, sendSnapshotJob, sendSocketEve
 import { lockContents, restoreFromSnapshot, snapshotKey } from "./snapshot.js";
 
 /** How long after a first start the snapshot for the next visit is made: the
- * reader's first clicks should not compete with a second interpreter. */
-const SNAPSHOT_DELAY_MS = 3000;
+ * app's first page should not compete with a second interpreter, but a reader
+ * who leaves after a few seconds should still find the snapshot next time
+ * (with bytecode from the build, making one takes about as long as a bare start). */
+const SNAPSHOT_DELAY_MS = 500;
 
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
