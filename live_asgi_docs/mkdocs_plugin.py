@@ -40,7 +40,7 @@ from mkdocs.utils import get_relative_url
 
 from .markdown_block import Block, LiveAsgiBlockExtension
 from .options import EmbedOptions, OptionError, Settings, parse_embed
-from .site import LiveSite, code_folder, error_html, name_conflict
+from .site import LiveSite, code_folder, conflict_message, error_html, name_conflict, page_in_app_folder
 
 __all__ = ["ASSETS", "LiveAsgiConfig", "LiveAsgiPlugin", "PluginOptions"]
 
@@ -102,6 +102,8 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
         self.pages_with_embeds: set[str] = set()
         self.page: Page | None = None
         self.line_offset = 0
+        #: Every docs page: (source, where it is written).
+        self.pages: list[tuple[str, str]] = []
 
     def _settings(self) -> Settings:
         return Settings(**{f.name: self.config[f.name] for f in fields(Settings)})
@@ -166,20 +168,15 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
             note = f"[Live app “{name}” ({block.target}): not built, the live-asgi plugin is disabled.]"
             return f'<p class="live-asgi-disabled"><em>{html.escape(note)}</em></p>'
 
-        raw = {k: ("true" if v is None and k == "debug" else v) for k, v in block.options.items()}
         try:
-            options = parse_embed(block.target, raw)
+            options = parse_embed(block.target, block.options)
             self.site.prepare(options)
         except OptionError as exc:
             return self._fail(where, str(exc))
         conflict = name_conflict(options, self.uses.get(options.name, []))
         if conflict is not None:
             other_where, other = conflict
-            return self._fail(
-                where,
-                f"the app name {options.name!r} is already used for {other.target} in "
-                f"{other_where}; give this app its own :name:",
-            )
+            return self._fail(where, conflict_message(options, other_where, other))
         self.uses.setdefault(options.name, []).append((where, options))
         if self.page is None:
             root = "."
@@ -206,22 +203,31 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
             f'<script type="module" src="{assets}/{code_folder()}/loader.js"></script>\n' + html
         )
 
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Remember where the docs pages go, to keep them out of the apps' folders."""
+        self.pages = [(f.src_uri, f.dest_uri) for f in files.documentation_pages()]
+        return files
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Write the runtime, the apps and the service worker into the site."""
         if self.site is None or not self.uses:
             return
+        for src_uri, dest_uri in self.pages:
+            name = page_in_app_folder(dest_uri, self.uses, self.site.settings.app_folder)
+            if name is not None:
+                # A warning, as in Sphinx: `--strict` fails on it.
+                log.warning(
+                    "live-asgi: %s: this page is written to %s, in the folder of the live app %r, "
+                    "which the build writes the app into (and where its service worker answers); "
+                    "rename the page or its folder, or set the plugin's app_folder to another folder",
+                    src_uri,
+                    dest_uri,
+                    name,
+                )
         embeds = [uses[0][1] for uses in self.uses.values()]
         try:
             reports = self.site.write(Path(config.site_dir), embeds)
         except OptionError as exc:
             raise PluginError(f"live-asgi: {exc}") from None
         for report in reports:
-            log.info(
-                "live-asgi: app %r: a reader downloads %.1f MB "
-                "(runtime %.1f MB, packages %.1f MB, app %.1f kB)",
-                report.name,
-                report.total / 1e6,
-                report.runtime / 1e6,
-                report.wheels / 1e6,
-                report.app / 1e3,
-            )
+            log.info("live-asgi: %s", report.describe())

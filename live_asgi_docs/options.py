@@ -30,6 +30,7 @@ TARGET_RE = re.compile(
 )
 CSS_LENGTH_RE = re.compile(r"^(\d+(\.\d+)?(px|em|rem|vh|vw|%|ex|ch|cm|mm|in|pt|pc|svh|lvh|dvh)|0)$")
 AUTOSTART_VALUES = ("visible", "click", "load")
+APP_FOLDER_RE = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
 
 #: The pinned Pyodide release and its official home (what readers with the
 #: internet get by default); see :mod:`.pyodide_pin`.
@@ -100,6 +101,8 @@ class Settings:
             it at build time. Default: the official CDN of the pinned release.
         cache_dir: Where downloads are cached across builds (``None``: the
             per-user cache, or ``$LIVE_ASGI_DOCS_CACHE``).
+        app_folder: The folder of the built site where the apps' URLs are
+            (``<folder>/<name>/``); no docs page may be written there.
     """
 
     app_dirs: list[str] = field(default_factory=list, metadata={"types": (list, tuple)})
@@ -107,6 +110,7 @@ class Settings:
     index_url: str | None = field(default=None, metadata={"types": (str, type(None))})
     pyodide_packages: str = field(default=PYODIDE_CDN, metadata={"types": (str,)})
     cache_dir: str | None = field(default=None, metadata={"types": (str, type(None))})
+    app_folder: str = field(default="app", metadata={"types": (str,)})
 
     @classmethod
     def describe(cls) -> dict[str, tuple[Any, tuple[type, ...]]]:
@@ -121,6 +125,11 @@ class Settings:
         """Raise :class:`OptionError` for a setting that cannot work."""
         if not isinstance(self.app_dirs, (list, tuple)) or not all(isinstance(d, str) for d in self.app_dirs):
             raise OptionError(f"app_dirs must be a list of directory paths, not {self.app_dirs!r}")
+        if not isinstance(self.app_folder, str) or not APP_FOLDER_RE.match(self.app_folder):
+            raise OptionError(
+                f"app_folder must be a folder of the site such as 'app' or 'live/apps' (letters, "
+                f"digits, '_' and '-', separated by '/'), not {self.app_folder!r}"
+            )
         if not isinstance(self.pyodide, str) or not self.pyodide:
             raise OptionError(
                 f'pyodide must be "cdn", "npm", a directory or an http(s) URL, not {self.pyodide!r}'
@@ -205,8 +214,8 @@ def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
             f"autostart {autostart!r} is not one of {', '.join(AUTOSTART_VALUES)}; write 'visible' "
             "(start when scrolled into view), 'click' (a button starts it) or 'load' (start at once)"
         )
-    debug_raw = raw.get("debug")
-    debug = debug_raw is not None and debug_raw.strip().lower() not in ("false", "no", "0", "off")
+    # A flag: written alone (no value, as both tools give it) it is on.
+    debug = "debug" in raw and (raw["debug"] or "").strip().lower() not in ("false", "no", "0", "off")
     return EmbedOptions(
         target=target,
         name=name,

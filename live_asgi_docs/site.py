@@ -22,11 +22,20 @@ from . import apps, bytecode, packages, protocol, pyodide_pin
 from .options import PYODIDE_CDN, PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, Runtime, locate_runtime, npm_runtime
 
-__all__ = ["ERROR_CLASSES", "SW_PATH", "AppReport", "LiveSite", "error_html"]
+__all__ = [
+    "ERROR_CLASSES",
+    "SW_PATH",
+    "AppReport",
+    "LiveSite",
+    "conflict_message",
+    "error_html",
+    "name_conflict",
+    "page_in_app_folder",
+]
 
 PACKAGE_DIR = Path(__file__).parent
 BROWSER_DIR = PACKAGE_DIR / "browser"
-#: The service worker script, relative to the site root.
+#: The service worker script, relative to the site root (with the default app folder).
 SW_PATH = protocol.sw_path()
 #: Every file of the browser folder goes to the site, in the code folder.
 BROWSER_FILES = tuple(sorted(p.name for p in BROWSER_DIR.iterdir() if p.suffix in (".js", ".css")))
@@ -93,6 +102,13 @@ class AppReport:
     def total(self) -> int:
         """Everything a reader downloads on a cold start."""
         return self.runtime + self.wheels + self.app
+
+    def describe(self) -> str:
+        """The build's line about this app."""
+        return (
+            f"app {self.name!r}: a reader downloads {self.total / 1e6:.1f} MB (runtime "
+            f"{self.runtime / 1e6:.1f} MB, packages {self.wheels / 1e6:.1f} MB, app {self.app / 1e3:.1f} kB)"
+        )
 
 
 def _copy_if_changed(source: Path, dest: Path) -> None:
@@ -249,8 +265,8 @@ class LiveSite:
             "autostart": options.autostart,
             "download": self.download_bytes(options),
             "root": root or "./",
-            "scope": protocol.app_scope(options.name),
-            "sw": SW_PATH,
+            "scope": self.app_scope(options.name),
+            "sw": self.sw_path,
             "assets": f"{root}{self.assets}/",
             "runtime": self.runtime_url(),
             "manifest": protocol.manifest_path(options.name),
@@ -270,6 +286,15 @@ class LiveSite:
             "</div>"
         )
 
+    @property
+    def sw_path(self) -> str:
+        """The service worker script, relative to the site root."""
+        return protocol.sw_path(self.settings.app_folder)
+
+    def app_scope(self, name: str) -> str:
+        """An app's folder (its service worker scope), relative to the site root."""
+        return protocol.app_scope(name, self.settings.app_folder)
+
     def shell_html(self, options: EmbedOptions) -> str:
         """The page ``app/<name>/index.html``: the app alone, full-window.
 
@@ -277,14 +302,15 @@ class LiveSite:
         for any app URL with a ``<base>`` there); it shows the app path of its
         own address.
         """
-        embed = self.embed_html(replace(options, autostart="load", height="100%"), "../../", full=True)
+        root = "../" * self.app_scope(options.name).count("/")
+        embed = self.embed_html(replace(options, autostart="load", height="100%"), root, full=True)
         title = html.escape(f"{options.name} (live app)")
         return (
             '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title}</title>"
-            f'<link rel="stylesheet" href="../../{self.assets}/{code_folder()}/live-asgi.css">'
-            f'<script type="module" src="../../{self.assets}/{code_folder()}/loader.js"></script>'
+            f'<link rel="stylesheet" href="{root}{self.assets}/{code_folder()}/live-asgi.css">'
+            f'<script type="module" src="{root}{self.assets}/{code_folder()}/loader.js"></script>'
             f'</head><body class="live-asgi-shell">{embed}</body></html>\n'
         )
 
@@ -294,7 +320,7 @@ class LiveSite:
         if f'from "{protocol.SW_IMPORT_PREFIX}' not in template:
             raise FileNotFoundError(f"sw.js imports nothing from {protocol.SW_IMPORT_PREFIX}")
         # From the service worker's folder to the site root, then to the code.
-        up = "../" * SW_PATH.count("/")
+        up = "../" * self.sw_path.count("/")
         return template.replace(
             f'from "{protocol.SW_IMPORT_PREFIX}', f'from "{up}{self.assets}/{code_folder()}/'
         ).replace("__LIVE_ASGI_BUILD__", build)
@@ -406,12 +432,12 @@ class LiveSite:
             )
         build.update(code_folder().encode())
         sw = self.service_worker(build.hexdigest()[:16])
-        _write_if_changed(outdir / SW_PATH, sw.encode())
+        _write_if_changed(outdir / self.sw_path, sw.encode())
         for options in embeds:
             # An app URL opened in a new tab, reloaded or bookmarked gets this
             # page (from the SW, or from the server for a first visit).
             _write_if_changed(
-                outdir / protocol.app_scope(options.name) / "index.html", self.shell_html(options).encode()
+                outdir / self.app_scope(options.name) / "index.html", self.shell_html(options).encode()
             )
         return reports
 
@@ -448,4 +474,29 @@ def name_conflict(
             options.requirements,
         ):
             return where, other
+    return None
+
+
+def conflict_message(options: EmbedOptions, where: str, other: EmbedOptions) -> str:
+    """What an author is told when a second app takes an app's name."""
+    return (
+        f"the app name {options.name!r} is already used for {other.target} in {where}; "
+        "give this app its own :name:"
+    )
+
+
+def page_in_app_folder(page_uri: str, names: Iterable[str], folder: str) -> str | None:
+    """The app whose folder a docs page is written into (and which overwrites or hides it), or None.
+
+    Args:
+        page_uri: Where the page is written, relative to the site root
+            (``app/todo/``, ``app/todo/index.html``).
+        names: The apps' names.
+        folder: The app folder setting.
+    """
+    sw = protocol.sw_path(folder)
+    for name in names:
+        scope = protocol.app_scope(name, folder)
+        if page_uri == sw or page_uri.startswith(scope):
+            return name
     return None

@@ -7,6 +7,7 @@ and from MyST Markdown (```` ```{live-asgi} ````).
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,13 +24,22 @@ from sphinx.util.typing import ExtensionMetadata
 
 from . import __version__
 from .options import EMBED_OPTION_NAMES, EmbedOptions, OptionError, Settings, parse_embed
-from .site import ERROR_CLASSES, ERROR_TITLE, LiveSite, code_folder, name_conflict
+from .site import (
+    ERROR_CLASSES,
+    ERROR_TITLE,
+    LiveSite,
+    code_folder,
+    conflict_message,
+    error_html,
+    name_conflict,
+    page_in_app_folder,
+)
 
 logger = logging.getLogger(__name__)
 
 #: Where the runtime files go in the HTML output.
 ASSETS = "_static/_live_asgi"
-ENV_VERSION = 1
+ENV_VERSION = 2
 
 
 class live_asgi_embed(nodes.General, nodes.Element):
@@ -50,10 +60,18 @@ def _site(srcdir: str | Path) -> LiveSite:
     return _SITES[str(srcdir)]
 
 
-def _embeds(env: BuildEnvironment) -> dict[str, list[EmbedOptions]]:
+def _embeds(env: BuildEnvironment) -> dict[str, list[tuple[EmbedOptions, int]]]:
+    """The embeds of each document, with their lines."""
     if not hasattr(env, "live_asgi_embeds"):
         env.live_asgi_embeds = {}  # type: ignore[attr-defined]
     return env.live_asgi_embeds  # type: ignore[attr-defined,no-any-return]
+
+
+def _uses(env: BuildEnvironment) -> Iterator[tuple[str, EmbedOptions]]:
+    """Every embed of the project as (``file:line``, options)."""
+    for docname, embeds in _embeds(env).items():
+        for options, line in embeds:
+            yield f"{env.doc2path(docname, False)}:{line}", options
 
 
 class LiveAsgiDirective(SphinxDirective):
@@ -67,30 +85,26 @@ class LiveAsgiDirective(SphinxDirective):
     option_spec["debug"] = directives.flag
 
     def run(self) -> list[nodes.Node]:
-        raw = {k: ("true" if v is None and k == "debug" else v) for k, v in self.options.items()}
         try:
-            options = parse_embed(self.arguments[0], raw)
+            options = parse_embed(self.arguments[0], self.options)
             _site(self.env.srcdir).prepare(options)
         except OptionError as exc:
             logger.warning(
                 "live-asgi: %s", exc, location=self.get_location(), type="live_asgi", subtype="embed"
             )
             return [self._placeholder(str(exc))]
-        embeds = _embeds(self.env)
-        conflict = name_conflict(options, ((doc, e) for doc, es in embeds.items() for e in es))
+        conflict = name_conflict(options, _uses(self.env))
         if conflict is not None:
-            docname, other = conflict
+            where, other = conflict
             logger.warning(
-                "live-asgi: the app name %r is already used for %s in %s; give this app its own :name:",
-                options.name,
-                other.target,
-                docname,
+                "live-asgi: %s",
+                conflict_message(options, where, other),
                 location=self.get_location(),
                 type="live_asgi",
                 subtype="duplicate",
             )
-            return [self._placeholder(f"the app name {options.name!r} is already used in {docname}")]
-        embeds.setdefault(self.env.docname, []).append(options)
+            return [self._placeholder(f"the app name {options.name!r} is already used in {where}")]
+        _embeds(self.env).setdefault(self.env.docname, []).append((options, self.lineno))
         node = live_asgi_embed()
         node["options"] = options
         node["docname"] = self.env.docname
@@ -124,6 +138,13 @@ def visit_html(self: Any, node: live_asgi_embed) -> None:
         self.body.append(f'<p class="live-asgi-fallback"><em>{note}</em></p>\n')
         raise nodes.SkipNode
     site = _site(self.builder.srcdir)
+    docname = node.get("docname", "")
+    if node["options"] not in [o for o, _ in _embeds(self.builder.env).get(docname, [])]:
+        # Dropped when parallel readers merged: another app has its name.
+        self.body.append(
+            error_html(f"live-asgi: the app name {node['options'].name!r} is used by another app")
+        )
+        raise nodes.SkipNode
     root = self.builder.get_target_uri(self.builder.current_docname)
     # The relative URL from this page to the site root.
     depth = root.count("/")
@@ -177,7 +198,46 @@ def on_env_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
 
 
 def on_env_merge_info(app: Sphinx, env: BuildEnvironment, docnames: Any, other: BuildEnvironment) -> None:
-    _embeds(env).update(_embeds(other))
+    # Documents read by another process: the same name check as the directive
+    # makes within one process, against everything merged so far.
+    merged = _embeds(env)
+    for docname, embeds in _embeds(other).items():
+        kept = []
+        for options, line in embeds:
+            conflict = name_conflict(options, _uses(env))
+            if conflict is None:
+                kept.append((options, line))
+                continue
+            where, other_options = conflict
+            logger.warning(
+                "live-asgi: %s",
+                conflict_message(options, where, other_options),
+                location=(docname, line),
+                type="live_asgi",
+                subtype="duplicate",
+            )
+        merged[docname] = kept
+
+
+def on_env_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+    if not runs_apps(app.builder):
+        return
+    names = {options.name for _, options in _uses(env)}
+    folder = _site(app.srcdir).settings.app_folder
+    for docname in sorted(env.found_docs):
+        uri = app.builder.get_target_uri(docname)
+        name = page_in_app_folder(uri, names, folder)
+        if name is not None:
+            logger.warning(
+                "live-asgi: this page is written to %s, in the folder of the live app %r, which the "
+                "build writes the app into (and where its service worker answers); rename the page "
+                "or its folder, or set live_asgi_app_folder to another folder",
+                uri,
+                name,
+                location=docname,
+                type="live_asgi",
+                subtype="app_folder",
+            )
 
 
 def on_html_page_context(
@@ -193,7 +253,7 @@ def on_html_page_context(
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or not runs_apps(app.builder):
         return
-    embeds = [e for docs in _embeds(app.env).values() for e in docs]
+    embeds = [options for _, options in _uses(app.env)]
     if not embeds:
         return
     try:
@@ -201,14 +261,7 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     except OptionError as exc:
         raise ExtensionError(f"live-asgi: {exc}") from None
     for report in reports:
-        logger.info(
-            "live-asgi: app %r: a reader downloads %.1f MB (runtime %.1f MB, packages %.1f MB, app %.1f kB)",
-            report.name,
-            report.total / 1e6,
-            report.runtime / 1e6,
-            report.wheels / 1e6,
-            report.app / 1e3,
-        )
+        logger.info("live-asgi: %s", report.describe())
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
@@ -227,6 +280,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("config-inited", on_config_inited)
     app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-merge-info", on_env_merge_info)
+    app.connect("env-check-consistency", on_env_check_consistency)
     app.connect("html-page-context", on_html_page_context)
     app.connect("build-finished", on_build_finished)
     return {

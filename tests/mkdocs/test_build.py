@@ -325,3 +325,28 @@ def test_material_theme_build_with_the_sample_syntax(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     [embed] = read_page(tmp_path / "site/index.html").embeds
     assert (embed["name"], embed["path"]) == ("hello", "/x")
+
+
+def test_a_page_in_an_apps_folder_fails_the_strict_build_saying_what_to_rename(tmp_path: Path) -> None:
+    pages = {
+        "index.md": EMBED.format(title="Home", target="hello.main:app", name="hello"),
+        "app/hello.md": "# About the hello app\n",
+    }
+    proc = build(make_site(tmp_path, pages), "--strict")
+    assert proc.returncode != 0
+    assert "live-asgi: app/hello.md: this page is written to app/hello/index.html" in proc.stderr
+    assert "rename the page or its folder, or set the plugin's app_folder" in proc.stderr
+
+
+def test_the_app_folder_is_a_setting(tmp_path: Path) -> None:
+    pages = {
+        "index.md": EMBED.format(title="Home", target="hello.main:app", name="hello"),
+        "app/hello.md": "# About the hello app\n",
+    }
+    proc = build(make_site(tmp_path, pages, {"app_folder": "live"}), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    site = tmp_path / "site"
+    assert "About the hello app" in (site / "app/hello/index.html").read_text()
+    assert (site / "live/hello/index.html").is_file() and (site / "live/live-asgi-sw.js").is_file()
+    (embed,) = read_page(site / "index.html").embeds
+    assert (embed["scope"], embed["sw"]) == ("live/hello/", "live/live-asgi-sw.js")
