@@ -105,7 +105,7 @@ class UvicornServer:
                 "--root-path",
                 root_path,
                 "--log-level",
-                "warning",
+                "info",
                 "--no-access-log",
                 "--lifespan",
                 "auto",
@@ -114,16 +114,18 @@ class UvicornServer:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    errors = self.proc.stderr.read() if self.proc.stderr else ""
-                    raise RuntimeError(f"uvicorn did not start: {errors}") from None
-                time.sleep(0.1)
+        # uvicorn says when it listens (after the app's lifespan startup); its
+        # output ending first means it died.
+        assert self.proc.stderr is not None
+        said: list[str] = []
+        for line in self.proc.stderr:
+            said.append(line)
+            if "Uvicorn running on" in line:
+                break
+        else:
+            raise RuntimeError(f"uvicorn did not start: {''.join(said)}")
+        # Keep reading what it logs, so that a full pipe never blocks it.
+        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
         # A connection per request: uvicorn closes one after an app error
         # without saying so in the (already sent) response.
         self.client = httpx.Client(

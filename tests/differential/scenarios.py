@@ -110,9 +110,6 @@ class Scenario:
     #: Only without a prefix: uvicorn, talked to directly, sees URLs without
     #: the prefix a proxy would strip, so cookie paths cannot agree under one.
     root_only: bool = False
-    #: Let uvicorn finish what runs after a response (background tasks) before
-    #: the next step: the bridge finishes it before it returns.
-    settle: bool = False
 
 
 def get(path: str, *headers: tuple[str, str]) -> Step:
@@ -215,7 +212,6 @@ SCENARIOS: list[Scenario] = [
         "fastapi-sync-background-task",
         (Step("POST", "/background", data={"text": "later"}), get("/background")),
         apps=frozenset({"fastapi"}),
-        settle=True,
     ),
     Scenario("fastapi-streaming", (get("/stream?chunks=4&delay=0.01"),), apps=frozenset({"fastapi"})),
     Scenario("fastapi-sse", (get("/sse?events=3&delay=0.01"),), apps=frozenset({"fastapi"})),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,8 +104,6 @@ def test_bridge_answers_like_uvicorn(servers: Servers, case: Case) -> None:
         else:  # the very same bytes (a multipart boundary is random)
             bridge_request = request
         reference = uvicorn.send(request)
-        if case.scenario.settle:
-            time.sleep(0.5)
         bridged = bridge.send(bridge_request)
         try:
             compare(reference, bridged, case)

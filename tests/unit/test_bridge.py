@@ -43,14 +43,18 @@ class Recorder:
         self.ended = False
         self.errors: list[str] = []
         self.events: list[str] = []
+        #: Set by every event, for a test that waits for the next one.
+        self.changed = asyncio.Event()
 
     def start(self, status: int, headers: list[tuple[str, str]]) -> None:
         self.status, self.headers = status, headers
         self.events.append("start")
+        self.changed.set()
 
     def body(self, chunk: bytes) -> None:
         self.chunks.append(chunk)
         self.events.append(f"body:{chunk.decode(errors='replace')}")
+        self.changed.set()
 
     def end(self) -> None:
         self.ended = True
@@ -185,7 +189,8 @@ def test_the_first_chunk_is_emitted_before_the_app_finishes() -> None:
 
     async def watch() -> None:
         while not out.chunks:
-            await asyncio.sleep(0.001)
+            await out.changed.wait()
+            out.changed.clear()
         assert out.events == ["start", "body:one"]
         first_seen.set()
 
@@ -244,11 +249,13 @@ def test_starlette_streaming_response_is_not_cut_short() -> None:
 
 def test_a_reader_who_goes_away_disconnects_the_app() -> None:
     got: list[str] = []
+    sent = asyncio.Event()
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await receive()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"a", "more_body": True})
+        sent.set()
         got.append((await receive())["type"])
         with pytest.raises(OSError):
             await send({"type": "http.response.body", "body": b"b", "more_body": True})
@@ -257,7 +264,7 @@ def test_a_reader_who_goes_away_disconnects_the_app() -> None:
     async def main() -> None:
         bridge = Bridge(app)
         task = asyncio.ensure_future(bridge.handle(request("/"), Recorder(), request_id=7))
-        await asyncio.sleep(0.01)
+        await sent.wait()  # the reader has the first chunk, then goes away
         bridge.cancel(7)
         await task
 
@@ -324,11 +331,13 @@ def test_cookie_path_limits_where_it_is_sent() -> None:
     assert serve(bridge, request("/admin/page")).text == "scoped=1"
 
 
-def test_max_age_expires_a_cookie() -> None:
+def test_max_age_expires_a_cookie(monkeypatch: pytest.MonkeyPatch) -> None:
     bridge = Bridge(cookie_app({"/set": ["brief=1; Path=/; Max-Age=1", "long=1; Path=/; Max-Age=3600"]}))
     serve(bridge, request("/set"))
     assert serve(bridge, request("/")).text == "brief=1; long=1"
-    time.sleep(1.1)
+    # Two seconds later for the cookie jar's clock, without waiting for them.
+    later = time.time() + 2
+    monkeypatch.setattr(time, "time", lambda: later)
     assert serve(bridge, request("/")).text == "long=1"
 
 
@@ -539,8 +548,7 @@ def test_a_streamed_responses_headers_are_not_held_while_the_app_waits() -> None
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def watch() -> None:
-        while not out.events:
-            await asyncio.sleep(0.001)
+        await out.changed.wait()
         assert out.events == ["start"]  # the reader's fetch() resolves before any event
         release.set()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
@@ -29,6 +30,10 @@ HEADER_BYTES = [
 ]
 #: Filled by a sync background task.
 BACKGROUND: list[str] = []
+#: Set while no background task is queued: a server may run them after the
+#: response (uvicorn, in a thread), so the next request waits for them.
+BACKGROUND_IDLE = threading.Event()
+BACKGROUND_IDLE.set()
 
 
 async def form_items(request: Request) -> list[Any]:
@@ -179,17 +184,20 @@ def sync_endpoint(dep: Annotated[str, Depends(sync_dependency)]) -> dict[str, st
 
 def remember(text: str) -> None:
     BACKGROUND.append(text)
+    BACKGROUND_IDLE.set()
 
 
 @app.post("/background")
 def background(text: Annotated[str, Form()], tasks: BackgroundTasks) -> dict[str, str]:
+    BACKGROUND_IDLE.clear()
     tasks.add_task(remember, text)
     return {"queued": text}
 
 
 @app.get("/background")
 async def background_done() -> list[str]:
-    """What the background tasks did since last asked."""
+    """What the background tasks did since last asked (once they are done)."""
+    await run_in_threadpool(BACKGROUND_IDLE.wait, 10)
     done = list(BACKGROUND)
     BACKGROUND.clear()
     return done
