@@ -78,6 +78,7 @@ worker.postMessage({
   runtime: new URL("pyodide/", assets).href,
   manifest: new URL("apps/todo/manifest.json", assets).href,
   bridge: new URL("__CODE__/bridge.py", assets).href,
+  rootPath: new URL("../app/todo/~bench", location.href).pathname,
 });
 </script>"""
 PYTHON_ALONE_WORKER = """import { running } from "../_static/_live_asgi/__CODE__/worker.js";
