@@ -126,14 +126,20 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(
-    directory: Path, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False
+    directory: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    quiet: bool = False,
+    handler: type[Handler] = Handler,
 ) -> http.server.ThreadingHTTPServer:
     """A threading HTTP server for ``directory`` (port 0 picks a free one).
 
-    ``server.bytes_sent`` counts the body bytes sent (compressed as sent).
+    ``server.bytes_sent`` counts the body bytes sent (compressed as sent);
+    ``handler`` may be a subclass of :class:`Handler` that serves more.
     """
-    handler = functools.partial(Handler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server = http.server.ThreadingHTTPServer(
+        (host, port), functools.partial(handler, directory=str(directory))
+    )
     server.daemon_threads = True
     server.quiet = quiet  # type: ignore[attr-defined]
     server.gzip_cache = _GzipCache()  # type: ignore[attr-defined]
