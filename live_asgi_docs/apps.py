@@ -12,7 +12,15 @@ from pathlib import Path
 
 from .options import OptionError
 
-__all__ = ["AppSource", "bundle_app", "check_target", "find_app", "requirements_file", "uses_time_zones"]
+__all__ = [
+    "AppSource",
+    "app_files",
+    "bundle_app",
+    "check_target",
+    "find_app",
+    "requirements_file",
+    "uses_time_zones",
+]
 
 #: Files and folders that never belong in an app bundle.
 EXCLUDED_DIRS = frozenset(
@@ -221,11 +229,8 @@ def _included(path: Path) -> bool:
     return not path.name.endswith(EXCLUDED_SUFFIXES)
 
 
-def bundle_app(source: AppSource) -> bytes:
-    """Zip the app's top-level package with its data files, reproducibly.
-
-    The archive unpacks into a directory that goes on ``sys.path``.
-    """
+def app_files(source: AppSource) -> list[tuple[str, Path]]:
+    """The files of the app's bundle: (path relative to ``source.root``, file), sorted."""
     files: list[tuple[str, Path]] = []
     if source.top_level.is_file():
         files.append((source.top_level.name, source.top_level))
@@ -236,9 +241,17 @@ def bundle_app(source: AppSource) -> bytes:
                 path = Path(dirpath, filename)
                 if _included(path):
                     files.append((path.relative_to(source.root).as_posix(), path))
+    return files
+
+
+def bundle_app(source: AppSource) -> bytes:
+    """Zip the app's top-level package with its data files, reproducibly.
+
+    The archive unpacks into a directory that goes on ``sys.path``.
+    """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for arcname, path in files:
+        for arcname, path in app_files(source):
             info = zipfile.ZipInfo(arcname, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

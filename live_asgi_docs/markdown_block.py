@@ -15,7 +15,8 @@ The block, as MyST writes it (so one Markdown file works in Sphinx and MkDocs)::
     ```
 
 Options are ``:name: value`` lines, or a ``---`` delimited ``name: value``
-block. Only blocks at the top level of a page are recognised (indented by at
+block; the lines after them (the body) are an app written in the page. Only
+blocks at the top level of a page are recognised (indented by at
 most three spaces), as CommonMark fences are.
 """
 
@@ -52,6 +53,7 @@ class Block:
         start: The 0-based index of the opening fence line.
         end: The 0-based index of the closing fence line (or the last line).
         error: Why the block cannot be read, or ``""``.
+        body: The lines after the options: an app written in the page, or ``""``.
     """
 
     target: str
@@ -59,6 +61,7 @@ class Block:
     start: int
     end: int
     error: str = ""
+    body: str = ""
 
 
 def _closes(line: str, fence: str) -> bool:
@@ -69,7 +72,7 @@ def _closes(line: str, fence: str) -> bool:
     return run >= len(fence) and not stripped[run:].strip()
 
 
-def _parse_body(body: list[str]) -> tuple[dict[str, str | None], str]:
+def _parse_body(body: list[str]) -> tuple[dict[str, str | None], str, str]:
     options: dict[str, str | None] = {}
     lines = list(body)
     # MyST's other spelling: a front-matter-like block of "key: value" lines.
@@ -77,25 +80,24 @@ def _parse_body(body: list[str]) -> tuple[dict[str, str | None], str]:
         try:
             close = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == "---")
         except StopIteration:
-            return options, "the options block opened with '---' is not closed with '---'"
+            return options, "the options block opened with '---' is not closed with '---'", ""
         for line in lines[1:close]:
             match = YAML_OPTION_RE.match(line.strip())
             if not line.strip():
                 continue
             if not match:
-                return options, f"cannot read the option line {line.strip()!r}; write 'name: value'"
+                return options, f"cannot read the option line {line.strip()!r}; write 'name: value'", ""
             options[match["key"]] = match["value"] or None
         lines = lines[close + 1 :]
-    for line in lines:
+    # As in MyST: option lines first; the first other line starts the body.
+    for i, line in enumerate(lines):
         if not line.strip():
             continue
         match = OPTION_RE.match(line.strip())
         if not match:
-            return options, (
-                f"the {DIRECTIVE} block takes only option lines such as ':name: todo', not {line.strip()!r}"
-            )
+            return options, "", "\n".join(lines[i:])
         options[match["key"]] = match["value"] or None
-    return options, ""
+    return options, "", ""
 
 
 def find_blocks(lines: list[str]) -> list[Block]:
@@ -118,8 +120,8 @@ def find_blocks(lines: list[str]) -> list[Block]:
                     Block("", {}, i, len(lines) - 1, f"the {DIRECTIVE} block has no closing {fence} line")
                 )
             else:
-                options, error = _parse_body(lines[i + 1 : end])
-                blocks.append(Block((directive["arg"] or "").strip(), options, i, end, error))
+                options, error, body = _parse_body(lines[i + 1 : end])
+                blocks.append(Block((directive["arg"] or "").strip(), options, i, end, error, body))
         i = end + 1
     return blocks
 

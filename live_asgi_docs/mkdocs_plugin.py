@@ -164,12 +164,13 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
         if block.error:
             return self._fail(where, block.error)
         if self.site is None:
-            name = block.options.get("name") or block.target
-            note = f"[Live app “{name}” ({block.target}): not built, the live-asgi plugin is disabled.]"
+            name = block.options.get("name") or block.target or "app"
+            what = block.target or "written in the page"
+            note = f"[Live app “{name}” ({what}): not built, the live-asgi plugin is disabled.]"
             return f'<p class="live-asgi-disabled"><em>{html.escape(note)}</em></p>'
 
         try:
-            options = parse_embed(block.target, block.options)
+            options = parse_embed(block.target, block.options, block.body)
             self.site.prepare(options)
         except OptionError as exc:
             return self._fail(where, str(exc))

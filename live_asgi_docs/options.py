@@ -7,6 +7,7 @@ too, so both tools give the same messages.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -16,6 +17,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from . import pyodide_pin
 
 __all__ = [
+    "EditorOptions",
     "EmbedOptions",
     "OptionError",
     "Settings",
@@ -42,6 +44,25 @@ class OptionError(ValueError):
     """An option has a value the tool cannot use; the message says the fix."""
 
 
+#: The word of ``:editor:`` that shows the code without letting readers edit it.
+READ_ONLY = "read-only"
+
+
+@dataclass(frozen=True)
+class EditorOptions:
+    """The code editor beside an app (the ``:editor:`` option).
+
+    Attributes:
+        files: The files shown, relative to the app's package (or to the
+            app's directory for a single module or an app written in the
+            page), in tab order; empty: every source file of the app.
+        read_only: Show the code without letting readers edit or run it.
+    """
+
+    files: tuple[str, ...] = ()
+    read_only: bool = False
+
+
 @dataclass(frozen=True)
 class EmbedOptions:
     """One live app embedded in one page (the ``live-asgi`` directive/block).
@@ -57,6 +78,10 @@ class EmbedOptions:
             into view, the default), ``click`` (a "Run the app" button that
             says how much it downloads) or ``load`` (with the page).
         debug: Show tracebacks of the app's unhandled errors in its 500 pages.
+        editor: The code editor shown beside the app, or ``None``.
+        inline: An app written in the page (the directive's body): its
+            files as ``(name, text)``, the first holding the app; empty for
+            an app found in the app directories.
     """
 
     target: str
@@ -66,6 +91,8 @@ class EmbedOptions:
     height: str = "480px"
     autostart: str = "visible"
     debug: bool = False
+    editor: EditorOptions | None = None
+    inline: tuple[tuple[str, str], ...] = ()
 
     @property
     def module(self) -> str:
@@ -79,7 +106,7 @@ class EmbedOptions:
 
 
 #: The options an author may write under the directive, in docs order.
-EMBED_OPTION_NAMES = tuple(f.name for f in fields(EmbedOptions) if f.name != "target")
+EMBED_OPTION_NAMES = tuple(f.name for f in fields(EmbedOptions) if f.name not in ("target", "inline"))
 
 
 @dataclass
@@ -158,17 +185,116 @@ def _split_requirements(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
+#: The line that starts a file of an app written in the page.
+FILE_LINE_RE = re.compile(r"^#\s*file:\s*(?P<name>\S.*?)\s*$")
+#: The file of an app written in the page without ``# file:`` lines.
+INLINE_DEFAULT_FILE = "app.py"
+#: The app object looked up when the target of an app in the page is not given.
+INLINE_DEFAULT_ATTR = "app"
+
+
+def split_inline(body: str) -> tuple[tuple[str, str], ...]:
+    """The files of an app written in the page, as ``(name, text)``.
+
+    A single file needs no header (it becomes ``app.py``); several files each
+    start with a ``# file: name`` line (``# file: templates/home.html``).
+
+    Raises:
+        OptionError: for text before the first ``# file:`` line, a name
+            used twice or a name that leaves the app's folder.
+    """
+    lines = body.strip("\n").splitlines()
+    if not any(FILE_LINE_RE.match(line) for line in lines):
+        return ((INLINE_DEFAULT_FILE, "\n".join(lines).rstrip() + "\n"),)
+    files: list[tuple[str, list[str]]] = []
+    for number, line in enumerate(lines, 1):
+        match = FILE_LINE_RE.match(line)
+        if match:
+            name = match["name"]
+            parts = name.split("/")
+            if name.startswith("/") or "\\" in name or any(p in ("", ".", "..") for p in parts):
+                raise OptionError(
+                    f"line {number} of the app in the page: the file name {name!r} must be a "
+                    "relative path inside the app, such as 'main.py' or 'templates/home.html'"
+                )
+            if any(name == other for other, _ in files):
+                raise OptionError(f"line {number} of the app in the page: the file {name!r} is written twice")
+            files.append((name, []))
+        elif files:
+            files[-1][1].append(line)
+        elif line.strip():
+            raise OptionError(
+                f"line {number} of the app in the page comes before the first '# file: name' line; "
+                "start the body with '# file: main.py' (or leave out every '# file:' line for a "
+                "single-file app)"
+            )
+    return tuple((name, "\n".join(text).strip("\n") + "\n") for name, text in files)
+
+
+def _parse_editor(value: str | None) -> EditorOptions:
+    words = [w.strip() for w in (value or "").replace("\n", ",").split(",") if w.strip()]
+    read_only = READ_ONLY in words
+    files = tuple(w for w in words if w != READ_ONLY)
+    for name in files:
+        if name.startswith("/") or "\\" in name or ".." in name.split("/"):
+            raise OptionError(
+                f"the editor file {name!r} must be a path relative to the app's package, "
+                "such as 'main.py' or 'templates/home.html'"
+            )
+    if len(set(files)) != len(files):
+        raise OptionError(f"the editor lists a file twice: {', '.join(files)}")
+    return EditorOptions(files=files, read_only=read_only)
+
+
+def _inline_target(target: str, inline: tuple[tuple[str, str], ...]) -> str:
+    modules = [name[: -len(".py")].replace("/", ".") for name, _ in inline if name.endswith(".py")]
+    if not modules:
+        raise OptionError(
+            "the app in the page has no Python file; name its first file e.g. '# file: main.py'"
+        )
+    if not target:
+        first = inline[0][0]
+        if not first.endswith(".py"):
+            raise OptionError(
+                f"the first file of the app in the page, {first!r}, is not Python; put the file "
+                "that holds the app first, or give the target as the argument (e.g. 'main:app')"
+            )
+        return f"{modules[0]}:{INLINE_DEFAULT_ATTR}"
+    if ":" not in target:
+        target = f"{modules[0]}:{target}"
+    module = target.partition(":")[0]
+    if module not in modules:
+        raise OptionError(
+            f"the app in the page has no module {module!r}; its Python files make the modules "
+            + ", ".join(modules)
+        )
+    return target
+
+
+def parse_embed(target: str, raw: dict[str, str | None], body: str = "") -> EmbedOptions:
     """Validate the author's text and make :class:`EmbedOptions` of it.
 
     Args:
-        target: The directive's argument.
-        raw: The options as written (names as in :data:`EMBED_OPTION_NAMES`).
+        target: The directive's argument (for an app written in the page,
+            optional: ``module:attr`` or ``attr`` of its first file).
+        raw: The options as written (names as in :data:`EMBED_OPTION_NAMES`);
+            ``None`` for an option written without a value.
+        body: The directive's body: an app written in the page (see
+            :func:`split_inline`), or empty.
 
     Raises:
         OptionError: With a message that says what to write instead.
     """
     target = (target or "").strip()
+    inline: tuple[tuple[str, str], ...] = ()
+    if body.strip():
+        inline = split_inline(body)
+        target = _inline_target(target, inline)
+    elif not target:
+        raise OptionError(
+            "the embed names no app; give its target (e.g. 'todo.main:app') or write the "
+            "app's code in the body of the directive"
+        )
     if not TARGET_RE.match(target):
         raise OptionError(
             f"the app target {target!r} is not of the form module:attribute; "
@@ -180,13 +306,19 @@ def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
         raise OptionError(
             f"unknown option(s) {', '.join(unknown)}; the options are " + ", ".join(EMBED_OPTION_NAMES)
         )
-    name = (raw.get("name") or "").strip() or default_name(target)
+    requirements = _split_requirements(raw.get("requirements") or "")
+    if inline:
+        # An app in the page has no package name to go by: its content names it.
+        digest = hashlib.sha256(repr((inline, requirements)).encode()).hexdigest()[:8]
+        fallback = f"app-{digest}"
+    else:
+        fallback = default_name(target)
+    name = (raw.get("name") or "").strip() or fallback
     if not NAME_RE.match(name):
         raise OptionError(
             f"the name {name!r} cannot be used in a URL; use lower-case letters, "
             "digits and '-', starting with a letter or digit (e.g. 'todo-app')"
         )
-    requirements = _split_requirements(raw.get("requirements") or "")
     for req in requirements:
         if _is_local_path(req):
             continue
@@ -216,6 +348,7 @@ def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
         )
     # A flag: written alone (no value, as both tools give it) it is on.
     debug = "debug" in raw and (raw["debug"] or "").strip().lower() not in ("false", "no", "0", "off")
+    editor = _parse_editor(raw["editor"]) if "editor" in raw else None
     return EmbedOptions(
         target=target,
         name=name,
@@ -224,6 +357,8 @@ def parse_embed(target: str, raw: dict[str, str | None]) -> EmbedOptions:
         height=height,
         autostart=autostart,
         debug=debug,
+        editor=editor,
+        inline=inline,
     )
 
 

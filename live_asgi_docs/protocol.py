@@ -15,6 +15,8 @@ __all__ = [
     "MANIFEST_NAME",
     "SW_IMPORT_PREFIX",
     "SW_NAME",
+    "EditorConfig",
+    "EditorFile",
     "EmbedConfig",
     "Manifest",
     "app_scope",
@@ -50,6 +52,24 @@ def manifest_path(name: str) -> str:
     return f"apps/{name}/{MANIFEST_NAME}"
 
 
+class EditorFile(TypedDict):
+    """A file in an embed's code editor."""
+
+    #: On its tab: relative to the app's package.
+    name: str
+    #: Under the folder the app's bundle is unpacked in (on ``sys.path``).
+    path: str
+    #: The published text.
+    text: str
+
+
+class EditorConfig(TypedDict):
+    """The code editor of an embed (the ``:editor:`` option)."""
+
+    files: list[EditorFile]
+    readOnly: bool
+
+
 class _EmbedConfigRequired(TypedDict):
     name: str
     path: str
@@ -74,6 +94,8 @@ class EmbedConfig(_EmbedConfigRequired, total=False):
 
     #: The app alone in a window (``<folder>/<name>/index.html``).
     full: bool
+    #: The code editor beside the app.
+    editor: EditorConfig
 
 
 class _ManifestRequired(TypedDict):

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import apps, bytecode, packages, protocol, pyodide_pin
+from . import apps, bytecode, editing, packages, protocol, pyodide_pin
 from .options import PYODIDE_CDN, PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, Runtime, locate_runtime, npm_runtime
 
@@ -41,7 +41,7 @@ SW_PATH = protocol.sw_path()
 BROWSER_FILES = tuple(sorted(p.name for p in BROWSER_DIR.iterdir() if p.suffix in (".js", ".css")))
 #: The bridge and what it imports, run in Pyodide (worker.js fetches them
 #: next to each other).
-PYTHON_FILES = ("bridge.py", "pyodide_compat.py")
+PYTHON_FILES = ("bridge.py", "pyodide_compat.py", "reload.py")
 #: The runtime files a page downloads (the lock is passed inline, never fetched).
 FETCHED_RUNTIME_FILES = tuple(name for name in RUNTIME_FILES if name != "pyodide-lock.json")
 #: Their sizes in the pinned release, for sites that load it from the CDN
@@ -151,7 +151,8 @@ class LiveSite:
         self._runtime_bytes: int | None = None
         self._download: dict[EmbedOptions, int] = {}
         # Every embed of an app asks the same questions: answer each once a build.
-        self._prepared: dict[tuple[str, tuple[str, ...]], tuple[apps.AppSource, packages.Resolution]] = {}
+        self._prepared: dict[tuple[object, ...], tuple[apps.AppSource, packages.Resolution]] = {}
+        self._editor_files: dict[EmbedOptions, list[editing.SourceFile]] = {}
         self._bundles: dict[Path, bytes] = {}
 
     @property
@@ -187,9 +188,12 @@ class LiveSite:
         Raises:
             OptionError: what is wrong and how to fix it.
         """
-        key = (options.module, options.requirements)
+        key = (options.module, options.requirements, options.inline)
         if key not in self._prepared:
-            source = apps.find_app(options.module, self.app_dirs)
+            if options.inline:
+                source = editing.inline_source(options.inline, self.cache_dir)
+            else:
+                source = apps.find_app(options.module, self.app_dirs)
             requirements_file = apps.requirements_file(source)
             resolution = packages.resolve(
                 options.requirements,
@@ -204,7 +208,20 @@ class LiveSite:
         source, resolution = self._prepared[key]
         # Per embed: two embeds of one module may name different attributes.
         apps.check_target(source, options.module, options.target.partition(":")[2])
+        if options.editor is not None and options not in self._editor_files:
+            self._editor_files[options] = editing.editor_files(options, source)
         return source, resolution
+
+    def editor_files(self, options: EmbedOptions) -> list[editing.SourceFile]:
+        """The files the embed's editor shows (checked by :meth:`prepare`).
+
+        Raises:
+            OptionError: for a named file the app does not have.
+        """
+        if options not in self._editor_files:
+            source, _ = self.prepare(options)
+            self._editor_files[options] = editing.editor_files(options, source)
+        return self._editor_files[options]
 
     def bundle(self, source: apps.AppSource) -> bytes:
         """The app's code as the browser gets it (zipped once a build)."""
@@ -273,6 +290,13 @@ class LiveSite:
         }
         if full:
             config["full"] = True
+        elif options.editor is not None:
+            config["editor"] = {
+                "files": [
+                    {"name": f.name, "path": f.path, "text": f.text} for f in self.editor_files(options)
+                ],
+                "readOnly": options.editor.read_only,
+            }
         # The loader builds the toolbar and the frame; this is what shows
         # before it runs (or when scripts are off).
         height = "480px" if options.height == "auto" else options.height
@@ -469,9 +493,10 @@ def name_conflict(
     (another target or other requirements) may not share it.
     """
     for where, other in uses:
-        if other.name == options.name and (other.target, other.requirements) != (
+        if other.name == options.name and (other.target, other.requirements, other.inline) != (
             options.target,
             options.requirements,
+            options.inline,
         ):
             return where, other
     return None

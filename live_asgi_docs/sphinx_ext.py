@@ -75,18 +75,22 @@ def _uses(env: BuildEnvironment) -> Iterator[tuple[str, EmbedOptions]]:
 
 
 class LiveAsgiDirective(SphinxDirective):
-    """``.. live-asgi:: module:attr`` with the options of :class:`EmbedOptions`."""
+    """``.. live-asgi:: module:attr`` with the options of :class:`EmbedOptions`.
 
-    required_arguments = 1
-    optional_arguments = 0
+    The body, if any, is the app itself (see :func:`~live_asgi_docs.options.split_inline`);
+    the argument is then optional.
+    """
+
+    required_arguments = 0
+    optional_arguments = 1
     final_argument_whitespace = True
-    has_content = False
+    has_content = True
     option_spec: ClassVar[dict[str, Any]] = {name: directives.unchanged for name in EMBED_OPTION_NAMES}
     option_spec["debug"] = directives.flag
 
     def run(self) -> list[nodes.Node]:
         try:
-            options = parse_embed(self.arguments[0], self.options)
+            options = parse_embed(self.arguments[0] if self.arguments else "", self.options, "\n".join(self.content))
             _site(self.env.srcdir).prepare(options)
         except OptionError as exc:
             logger.warning(

@@ -24,9 +24,10 @@ const SHUTDOWN_GRACE_MS = 2000;
  * @param {URL} assets the assets folder's URL
  * @param {string} rootPath the instance's mount prefix (every request's `root_path`)
  * @param {WorkerHandlers} handlers
+ * @param {import("./protocol.js").EditedFile[]} [files] the reader's edits of the app's code
  * @returns {Worker}
  */
-export function bootWorker(config, assets, rootPath, handlers) {
+export function bootWorker(config, assets, rootPath, handlers, files = []) {
   // The browser code lies next to this file, in a folder named by its content.
   const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module", name: `live-asgi ${config.name}` });
   worker.onmessage = (/** @type {MessageEvent<WorkerToPage>} */ event) => handlers.message(event.data);
@@ -40,6 +41,7 @@ export function bootWorker(config, assets, rootPath, handlers) {
     manifest: new URL(config.manifest, assets).href,
     bridge: new URL("bridge.py", import.meta.url).href,
     rootPath,
+    files,
   });
   return worker;
 }

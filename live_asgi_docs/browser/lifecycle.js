@@ -7,8 +7,19 @@
 
 import { followHeight } from "./autoheight.js";
 import { bootWorker, retire, shutdown } from "./appworker.js";
-import { appPath, appUrl, failureText, formatBytes, instanceId, normalizePath, progressText, shellPath } from "./embed.js";
-import { MSG, parseAppUrl, readEmbedConfig } from "./protocol.js";
+import {
+  appPath,
+  appUrl,
+  exceptionText,
+  failureText,
+  formatBytes,
+  instanceId,
+  normalizePath,
+  progressText,
+  shellPath,
+} from "./embed.js";
+import { storageKey } from "./editing.js";
+import { MSG, parseAppUrl, readEmbedConfig, sendToWorker } from "./protocol.js";
 import { disown, offerPort, own } from "./reconnect.js";
 import { noServiceWorker, registerServiceWorker } from "./registration.js";
 import { transition } from "./state.js";
@@ -16,11 +27,14 @@ import { buildView, frameWindow, label, setControls, show, stateOf } from "./too
 
 /**
  * @typedef {import("./protocol.js").EmbedConfig} EmbedConfig
+ * @typedef {import("./protocol.js").EditorConfig} EditorConfig
+ * @typedef {import("./editor.js").EditorHandle} EditorHandle
  * @typedef {import("./state.js").Event} StateEvent
  * @typedef {import("./toolbar.js").View & {
  *   config: EmbedConfig, initial: string, scope: string, path: string,
  *   worker: Worker | null, id: string, watchdog: number, resize: ResizeObserver | null,
- * }} Embed
+ *   editor: Promise<EditorHandle | null> | null, runStarted: number,
+ * }} Embed  `editor`: the code editor beside the app (loaded on demand), or null
  */
 
 /** A start that reports nothing for this long is stuck: say so instead of spinning. */
@@ -94,6 +108,7 @@ function stopInstance(embed) {
  */
 function fail(embed, text, more = {}) {
   stopInstance(embed);
+  embed.editor?.then((editor) => editor?.setBusy(false));
   move(embed, "fail");
   show(embed, text, {
     kind: "error",
@@ -110,6 +125,7 @@ function fail(embed, text, more = {}) {
  */
 function crash(embed, reason) {
   stopInstance(embed);
+  embed.editor?.then((editor) => editor?.setBusy(false));
   // The page that crashed it may do so again: restart at the first page.
   embed.path = embed.config.full ? "/" : embed.config.path;
   embed.address.value = embed.path;
@@ -153,6 +169,12 @@ async function start(embed) {
   }
   if (stateOf(embed) !== "starting") return;
 
+  // The reader's edits (an earlier visit's, or made before the start) run from the first start.
+  const editor = embed.editor ? await embed.editor : null;
+  if (stateOf(embed) !== "starting") return;
+  const edits = editor ? editor.edits() : [];
+  editor?.setBusy(true);
+
   const id = instanceId();
   let stage = "runtime";
   const stalled = () => {
@@ -194,7 +216,21 @@ async function start(embed) {
         settle(true);
       } else if (msg.type === MSG.failed) {
         fail(embed, msg.message, { traceback: msg.traceback });
+        if (msg.traceback) editor?.showError(exceptionText(msg.traceback), msg.traceback);
         settle(false);
+      } else if (msg.type === MSG.snapshot) {
+        // The background snapshot for the next visit is done (its downloads too).
+        el.dataset.snapshot = msg.ok ? "saved" : "not made";
+      } else if (msg.type === MSG.ran) {
+        // The edited app runs: reopen the page the frame showed.
+        el.dataset.runMs = String(msg.ms);
+        reopen(embed);
+      } else if (msg.type === MSG.runFailed) {
+        editor?.setBusy(false);
+        move(embed, "fail");
+        embed.frame.hidden = true;
+        show(embed, msg.message, { kind: "error", traceback: msg.traceback });
+        editor?.showError(msg.traceback ? exceptionText(msg.traceback) : msg.message, msg.traceback || "");
       } else if (msg.type === MSG.crashed) {
         crash(embed, msg.message);
         settle(false);
@@ -209,7 +245,7 @@ async function start(embed) {
         crash(embed, what);
       }
     },
-  });
+  }, edits);
   embed.worker = worker;
   embed.id = id;
   own(id, worker, embed.scope);
@@ -232,6 +268,69 @@ async function start(embed) {
 }
 
 /**
+ * Load the editor (only pages with an `:editor:` embed download its code).
+ * @param {Embed} embed
+ * @param {HTMLElement} panel
+ * @param {EditorConfig} editor
+ * @returns {Promise<EditorHandle | null>}
+ */
+async function loadEditor(embed, panel, editor) {
+  try {
+    const { mountEditor } = await import("./editor.js");
+    return mountEditor(panel, {
+      name: embed.config.name,
+      files: editor.files,
+      readOnly: editor.readOnly,
+      storageKey: storageKey(location.pathname, embed.config.name),
+      onRun: () => runEdits(embed, false),
+      onReset: () => runEdits(embed, true),
+    });
+  } catch (err) {
+    const note = document.createElement("p");
+    note.className = "live-asgi-editor-note";
+    note.dataset.kind = "error";
+    note.textContent = `The code editor could not be loaded (${err instanceof Error ? err.message : err}); the app runs as published.`;
+    panel.append(note);
+    return null;
+  }
+}
+
+/**
+ * Run the code in the editor: in the running instance when there is one
+ * (the runtime and packages stay loaded), else by starting the app.
+ * @param {Embed} embed
+ * @param {boolean} reset Restore the published code first.
+ */
+async function runEdits(embed, reset) {
+  const editor = await embed.editor;
+  if (!editor) return;
+  const state = stateOf(embed);
+  if (state === "starting") return;
+  if (reset) editor.reset();
+  editor.clearError();
+  embed.runStarted = performance.now();
+  if (!embed.worker || (state !== "running" && state !== "failed")) {
+    start(embed);
+    return;
+  }
+  editor.setBusy(true);
+  move(embed, "start");
+  sendToWorker(embed.worker, { type: MSG.run, files: editor.files() });
+}
+
+/**
+ * Show the current app path again in the frame (after a run of edited code).
+ * @param {Embed} embed
+ */
+function reopen(embed) {
+  embed.frame.hidden = false;
+  const url = appUrl(embed.scope, embed.id, embed.path);
+  const win = frameWindow(embed);
+  if (win) win.location.replace(url);
+  else embed.frame.src = url;
+}
+
+/**
  * Connect the toolbar and the frame's events.
  * @param {Embed} embed
  */
@@ -246,6 +345,12 @@ function wire(embed) {
       if (path === null) return;
       move(embed, "loaded");
       embed.status.hidden = true;
+      if (embed.editor) {
+        // From Run (or the start) to the app's page on screen, for the curious and the tests.
+        if (embed.runStarted) el.dataset.runToPageMs = String(Math.round(performance.now() - embed.runStarted));
+        embed.runStarted = 0;
+        embed.editor.then((editor) => editor?.setBusy(false));
+      }
     }
     if (path !== null) {
       embed.path = path;
@@ -292,8 +397,9 @@ function setup(el) {
   const embed = {
     ...buildView(el, config),
     config, initial, path: config.path, worker: null, id: "", watchdog: 0, resize: null,
-    scope: new URL(config.scope, root).href,
+    scope: new URL(config.scope, root).href, editor: null, runStarted: 0,
   };
+  if (embed.panel && config.editor) embed.editor = loadEditor(embed, embed.panel, config.editor);
   wire(embed);
   embeds.set(el, embed);
   live.add(embed);

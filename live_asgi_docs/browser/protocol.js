@@ -20,12 +20,15 @@ export const MSG = Object.freeze({
   boot: "boot",
   port: "port",
   shutdown: "shutdown",
+  run: "run",
   // app worker -> page
   progress: "progress",
   ready: "ready",
   failed: "failed",
   crashed: "crashed",
   snapshot: "snapshot",
+  ran: "ran",
+  runFailed: "run-failed",
   // service worker -> app worker, over a port the page handed over
   request: "request",
   cancel: "cancel",
@@ -66,12 +69,17 @@ export const SOCKET = Object.freeze({
 /**
  * @typedef {[string, string][]} Headers
  *
- * Page -> app worker.
- * @typedef {{type: typeof MSG.boot, runtime: string, manifest: string, bridge: string, rootPath: string}} BootMessage
+ * Page -> app worker. `files` are the reader's edits of the app's code
+ * (paths relative to the folder the bundle is unpacked in): written over it
+ * before the app is imported (`boot`), or run again in place (`run`).
+ * @typedef {{path: string, text: string}} EditedFile
+ * @typedef {{type: typeof MSG.boot, runtime: string, manifest: string, bridge: string, rootPath: string,
+ *   files?: EditedFile[]}} BootMessage
  *   `rootPath`: the instance's mount prefix, every request's root_path (LIVE_ASGI_ROOT_PATH)
  * @typedef {{type: typeof MSG.port}} PortMessage  carries the port in `event.ports[0]`
  * @typedef {{type: typeof MSG.shutdown}} ShutdownMessage
- * @typedef {BootMessage | PortMessage | ShutdownMessage} PageToWorker
+ * @typedef {{type: typeof MSG.run, files: EditedFile[]}} RunMessage
+ * @typedef {BootMessage | PortMessage | ShutdownMessage | RunMessage} PageToWorker
  *
  * App worker -> page.
  * @typedef {{type: typeof MSG.progress, stage: string, done: number}} ProgressMessage
@@ -80,7 +88,10 @@ export const SOCKET = Object.freeze({
  * @typedef {{type: typeof MSG.failed, message: string, traceback?: string}} FailedMessage
  * @typedef {{type: typeof MSG.crashed, message: string}} CrashedMessage
  * @typedef {{type: typeof MSG.snapshot, ok: boolean}} SnapshotMessage
- * @typedef {ProgressMessage | ReadyMessage | FailedMessage | CrashedMessage | SnapshotMessage} WorkerToPage
+ * @typedef {{type: typeof MSG.ran, ms: number}} RanMessage  the edited app runs (`ms`: the restart)
+ * @typedef {{type: typeof MSG.runFailed, message: string, traceback?: string}} RunFailedMessage
+ * @typedef {ProgressMessage | ReadyMessage | FailedMessage | CrashedMessage | SnapshotMessage | RanMessage
+ *   | RunFailedMessage} WorkerToPage
  *
  * Service worker -> app worker (over a port).
  * @typedef {{type: typeof MSG.request, id: number, method: string, url: string, rootPath: string,
@@ -210,8 +221,8 @@ export function parseAppUrl(url, scope) {
 
 /**
  * A key table: each key with its JSON type (`string`, `number`, `boolean`,
- * `string[]`) and whether it may be missing.
- * @typedef {Record<string, {type: "string" | "number" | "boolean" | "string[]", optional?: boolean}>} KeyTable
+ * `string[]`, `object`) and whether it may be missing.
+ * @typedef {Record<string, {type: "string" | "number" | "boolean" | "string[]" | "object", optional?: boolean}>} KeyTable
  */
 
 /**
@@ -219,9 +230,13 @@ export function parseAppUrl(url, scope) {
  * site root relative to the page; `scope` (the app's folder) and `sw` (the
  * service worker script) are relative to `root`; `assets` is relative to the
  * page, and `runtime` and `manifest` to `assets`.
+ * `editor`, for an embed with a code editor: the files it shows (`name` on
+ * the tab, `path` under the unpacked bundle, the published `text`).
+ * @typedef {{name: string, path: string, text: string}} EditorFile
+ * @typedef {{files: EditorFile[], readOnly: boolean}} EditorConfig
  * @typedef {{name: string, path: string, height: string, autostart: string, download: number,
  *   root: string, scope: string, sw: string, assets: string, runtime: string, manifest: string,
- *   full?: boolean}} EmbedConfig
+ *   full?: boolean, editor?: EditorConfig}} EmbedConfig
  */
 /** @type {KeyTable} */
 export const EMBED_CONFIG_KEYS = {
@@ -237,6 +252,7 @@ export const EMBED_CONFIG_KEYS = {
   runtime: { type: "string" },
   manifest: { type: "string" },
   full: { type: "boolean", optional: true },
+  editor: { type: "object", optional: true },
 };
 
 /**
@@ -279,7 +295,9 @@ function checked(value, keys, what) {
     const ok =
       spec.type === "string[]"
         ? Array.isArray(item) && item.every((x) => typeof x === "string")
-        : typeof item === spec.type;
+        : spec.type === "object"
+          ? typeof item === "object" && item !== null && !Array.isArray(item)
+          : typeof item === spec.type;
     if (!ok) throw new Error(`${what}: "${key}" is not a ${spec.type}`);
   }
   return record;

@@ -14,7 +14,8 @@ import { controls } from "./state.js";
  *   el: HTMLElement, frame: HTMLIFrameElement, status: HTMLElement, message: HTMLElement,
  *   progress: HTMLProgressElement, details: HTMLDetailsElement, action: HTMLButtonElement,
  *   address: HTMLInputElement, open: HTMLAnchorElement, buttons: Record<string, HTMLButtonElement>,
- * }} View
+ *   panel: HTMLElement | null,
+ * }} View  `panel`: where the code editor goes (an embed with `editor`), else null
  */
 
 const ICONS = {
@@ -116,8 +117,21 @@ export function buildView(el, config) {
   action.hidden = true;
   status.append(message, progress, details, action);
   body.append(frame, status);
-  el.append(toolbar, body);
-  return { el, frame, status, message, progress, details, action, address, open, buttons };
+  /** @type {HTMLElement | null} */
+  let panel = null;
+  if (config.editor && !config.full) {
+    // The code beside the app (side by side when wide, stacked when narrow: live-asgi.css).
+    el.classList.add("live-asgi-with-editor");
+    const split = make("div", { class: "live-asgi-split" });
+    panel = make("div", { class: "live-asgi-editor", role: "region", "aria-label": `${name}: code` });
+    const app = make("div", { class: "live-asgi-app" });
+    app.append(toolbar, body);
+    split.append(panel, app);
+    el.append(split);
+  } else {
+    el.append(toolbar, body);
+  }
+  return { el, frame, status, message, progress, details, action, address, open, buttons, panel };
 }
 
 /**

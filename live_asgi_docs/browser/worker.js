@@ -17,6 +17,8 @@
  * @typedef {import("./protocol.js").WebSocketMessage} WebSocketMessage
  * @typedef {import("./protocol.js").SocketEvent} SocketEvent
  * @typedef {import("./protocol.js").SocketCommand} SocketCommand
+ * @typedef {import("./protocol.js").EditedFile} EditedFile
+ * @typedef {import("./protocol.js").Manifest} Manifest
  */
 
 import { exceptionText } from "./embed.js";
@@ -39,6 +41,16 @@ let bridge = null;
 let ready = null;
 /** @type {Set<MessagePort>} */
 const ports = new Set();
+/** Where the app's bundle is unpacked (on `sys.path`). */
+let appDir = "";
+/** @type {Manifest | null} */
+let app = null;
+/** The bridge's `load(target, root_path=, debug=)`, kept to start the app again from edited files. @type {any} */
+let startApp = null;
+/** The instance's mount prefix (every request's root_path). */
+let rootPath = "";
+/** The URL of the bridge (the other Python files lie next to it). */
+let bridgeUrl = "";
 
 /** Bytes of every response read while booting (runtime, packages, app). */
 let received = 0;
@@ -210,7 +222,9 @@ async function boot(msg) {
   }
   const runtimeReady = performance.now();
   enter("app");
-  const appDir = `/home/pyodide/live_asgi_apps/${manifest.name}`;
+  app = manifest;
+  bridgeUrl = msg.bridge;
+  appDir = `/home/pyodide/live_asgi_apps/${manifest.name}`;
   pyodide.FS.mkdirTree(appDir);
   pyodide.unpackArchive(await bundleBytes, "zip", { extractDir: appDir });
   pyodide.FS.writeFile(`${appDir}/_live_asgi_bridge.py`, await bridgeSource);
@@ -218,23 +232,11 @@ async function boot(msg) {
   const sys = pyodide.pyimport("sys");
   sys.path.insert(0, appDir);
   sys.destroy();
-  const bridgeModule = pyodide.pyimport("_live_asgi_bridge");
-  try {
-    // As a server does: the app is imported before anything is served, outside
-    // any coroutine (bridge.load), then its lifespan starts.
-    bridge = bridgeModule.load.callKwargs(manifest.target, { root_path: msg.rootPath, debug: manifest.debug });
-    await bridge.startup();
-  } catch (err) {
-    // The app's own failure (import, lifespan): its traceback is what helps.
-    if (err && /** @type {any} */ (err).type) {
-      const tb = String(/** @type {any} */ (err).message);
-      const why = /** @type {any} */ (err).type === "LifespanFailed" ? failureMessage(err) : exceptionText(tb);
-      throw Object.assign(new Error(`The app could not start: ${why}`), { traceback: tb });
-    }
-    throw err;
-  } finally {
-    bridgeModule.destroy();
-  }
+  startApp = pyodide.pyimport("_live_asgi_bridge").load;
+  rootPath = msg.rootPath;
+  // The reader's edits (kept by the page since an earlier visit) replace the published files.
+  if (msg.files?.length) (await reloader()).write_files(appDir, pyodide.toPy(msg.files.map((f) => [f.path, f.text])));
+  bridge = await launch();
   booting = false;
   // Where the start went (ms since the worker began), for the benchmark and curious readers.
   const timings = { runtime: Math.round(runtimeReady), app: Math.round(performance.now() - runtimeReady) };
@@ -262,6 +264,84 @@ async function boot(msg) {
       });
     }, SNAPSHOT_DELAY_MS);
   }
+}
+
+/**
+ * Start the app from the files in `appDir`.
+ * @returns {Promise<any>} the app's Bridge
+ */
+async function launch() {
+  const { target, debug } = /** @type {Manifest} */ (app);
+  try {
+    // As a server does: the app is imported before anything is served, outside
+    // any coroutine (bridge.load), then its lifespan starts.
+    const started = startApp.callKwargs(target, { root_path: rootPath, debug });
+    await started.startup();
+    return started;
+  } catch (err) {
+    // The app's own failure (import, lifespan): its traceback is what helps.
+    if (err && /** @type {any} */ (err).type) {
+      const tb = String(/** @type {any} */ (err).message);
+      const why = /** @type {any} */ (err).type === "LifespanFailed" ? failureMessage(err) : exceptionText(tb);
+      throw Object.assign(new Error(`The app could not start: ${why}`), { traceback: tb });
+    }
+    throw err;
+  }
+}
+
+/** @type {Promise<any> | null} */
+let reloadModule = null;
+
+/**
+ * The module that writes edited files and forgets the app's modules
+ * (`reload.py`), fetched the first time the reader's edits are used.
+ * @returns {Promise<any>}
+ */
+function reloader() {
+  reloadModule ??= (async () => {
+    const url = new URL("reload.py", bridgeUrl);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`the editor's reload.py answered ${response.status}`);
+    pyodide.FS.writeFile(`${appDir}/_live_asgi_reload.py`, await response.text());
+    return pyodide.pyimport("_live_asgi_reload");
+  })();
+  return reloadModule;
+}
+
+/** How long the previous run's lifespan shutdown may take before the new run goes on. */
+const RERUN_SHUTDOWN_MS = 2000;
+
+/**
+ * Run the app again in this interpreter from the reader's files: the runtime
+ * and packages stay loaded, only the app's modules are imported again.
+ * @param {EditedFile[]} files
+ * @returns {Promise<number>} milliseconds the restart took
+ */
+async function rerun(files) {
+  if (!startApp) throw new Error("the app's runtime did not start");
+  const began = performance.now();
+  const old = bridge;
+  bridge = null;
+  if (old) {
+    /** @type {number | undefined} */
+    let timer;
+    const late = new Promise((resolve) => {
+      timer = setTimeout(resolve, RERUN_SHUTDOWN_MS);
+    });
+    try {
+      await Promise.race([old.shutdown(), late]);
+    } catch (err) {
+      console.warn(`live-asgi: the app's shutdown failed: ${err}`);
+    } finally {
+      clearTimeout(timer);
+      old.destroy();
+    }
+  }
+  const reload = await reloader();
+  reload.write_files(appDir, pyodide.toPy(files.map((f) => [f.path, f.text])));
+  reload.forget_app(appDir).destroy();
+  bridge = await launch();
+  return Math.round(performance.now() - began);
 }
 
 /**
@@ -427,6 +507,21 @@ scope.onmessage = (/** @type {MessageEvent<PageToWorker>} */ event) => {
       booting = false;
       checkFatal(err);
       failed(String(err && err.message ? err.message : err), err && err.traceback);
+    });
+  } else if (msg.type === MSG.run && ready) {
+    // Requests that arrive meanwhile wait for the new run.
+    // A run after a failed one starts from the files again.
+    const again = () => rerun(msg.files);
+    ready = ready.then(again, again).then((ms) => {
+      sendToPage(scope, { type: MSG.ran, ms });
+    });
+    ready.catch((err) => {
+      checkFatal(err);
+      sendToPage(scope, {
+        type: MSG.runFailed,
+        message: String(err && err.message ? err.message : err),
+        traceback: err && err.traceback,
+      });
     });
   } else if (msg.type === MSG.port && event.ports[0]) {
     attach(event.ports[0]);

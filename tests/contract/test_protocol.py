@@ -76,7 +76,8 @@ def key_table(typed_dict: Any) -> dict[str, dict[str, object]]:
     """A TypedDict as protocol.js writes its key tables."""
     table: dict[str, dict[str, object]] = {}
     for key, hint in typing.get_type_hints(typed_dict).items():
-        entry: dict[str, object] = {"type": JSON_TYPES[hint]}
+        # A nested TypedDict travels as a JSON object.
+        entry: dict[str, object] = {"type": "object" if typing.is_typeddict(hint) else JSON_TYPES[hint]}
         if key in typed_dict.__optional_keys__:
             entry["optional"] = True
         table[key] = entry

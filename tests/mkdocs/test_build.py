@@ -163,7 +163,7 @@ def test_strict_build_links_every_embed_to_the_written_runtime(
         (
             "# T\n\n```{live-asgi} hello.main:app\nsome text\n```\n",
             "docs/page.md:3",
-            "takes only option lines",
+            "the app in the page has no module 'hello.main'",
         ),
         (
             EMBED.format(title="T", target="hello.main:application", name="x"),
