@@ -90,7 +90,9 @@ class LiveAsgiDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         try:
-            options = parse_embed(self.arguments[0] if self.arguments else "", self.options, "\n".join(self.content))
+            options = parse_embed(
+                self.arguments[0] if self.arguments else "", self.options, "\n".join(self.content)
+            )
             _site(self.env.srcdir).prepare(options)
         except OptionError as exc:
             logger.warning(

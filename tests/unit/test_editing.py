@@ -156,4 +156,3 @@ def test_an_edited_module_loses_its_build_time_bytecode(tmp_path: Path) -> None:
     (cache / "other.cpython-314.pyc").write_bytes(b"kept")
     reload.write_files(str(tmp_path), [("pkg/main.py", "X = 2\n")])
     assert sorted(p.name for p in cache.iterdir()) == ["other.cpython-314.pyc"]
-
