@@ -232,3 +232,36 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
             raise PluginError(f"live-asgi: {exc}") from None
         for report in reports:
             log.info("live-asgi: %s", report.describe())
+        if self.config["check"]:
+            self._check_apps(config, embeds)
+
+    def _check_apps(self, config: MkDocsConfig, embeds: list[EmbedOptions]) -> None:
+        # The opt-in check: each app started in Pyodide under Node; a failure
+        # fails the build at the embed, with the app's own exception.
+        from .check import check_site
+
+        assert self.site is not None
+        log.info("live-asgi: checking %d app(s) in Pyodide under Node (check: true)", len(embeds))
+        try:
+            results = check_site(self.site, Path(config.site_dir), embeds)
+        except OptionError as exc:
+            raise PluginError(f"live-asgi: {exc}") from None
+        failures = []
+        for result in results:
+            if result.ok:
+                log.info("live-asgi: app %r checked: %s", result.options.name, result.summary())
+                continue
+            if result.traceback:
+                log.info("live-asgi: app %r, the traceback:\n%s", result.options.name, result.traceback)
+            for where, _ in self.uses.get(result.options.name, []):
+                failures.append(f"live-asgi: {where}: {result.message()}")
+        if failures:
+            raise PluginError("\n".join(failures))
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """``mkdocs serve`` rebuilds when an app's code changes, not only the pages."""
+        if self.site is not None:
+            for directory in self.site.app_dirs:
+                if directory.is_dir():
+                    server.watch(str(directory))
+        return server

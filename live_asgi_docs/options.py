@@ -130,6 +130,10 @@ class Settings:
             per-user cache, or ``$LIVE_ASGI_DOCS_CACHE``).
         app_folder: The folder of the built site where the apps' URLs are
             (``<folder>/<name>/``); no docs page may be written there.
+        check: Start every app at build time in Pyodide under Node.js (its
+            lifespan startup and its first page, ``:path:``), and fail the
+            build with the app's own exception when it cannot start. Needs
+            ``node`` on ``PATH``; adds seconds per app to a build.
     """
 
     app_dirs: list[str] = field(default_factory=list, metadata={"types": (list, tuple)})
@@ -138,6 +142,7 @@ class Settings:
     pyodide_packages: str = field(default=PYODIDE_CDN, metadata={"types": (str,)})
     cache_dir: str | None = field(default=None, metadata={"types": (str, type(None))})
     app_folder: str = field(default="app", metadata={"types": (str,)})
+    check: bool = field(default=False, metadata={"types": (bool,)})
 
     @classmethod
     def describe(cls) -> dict[str, tuple[Any, tuple[type, ...]]]:
@@ -157,6 +162,8 @@ class Settings:
                 f"app_folder must be a folder of the site such as 'app' or 'live/apps' (letters, "
                 f"digits, '_' and '-', separated by '/'), not {self.app_folder!r}"
             )
+        if not isinstance(self.check, bool):
+            raise OptionError(f"check must be True or False, not {self.check!r}")
         if not isinstance(self.pyodide, str) or not self.pyodide:
             raise OptionError(
                 f'pyodide must be "cdn", "npm", a directory or an http(s) URL, not {self.pyodide!r}'

@@ -268,6 +268,38 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         raise ExtensionError(f"live-asgi: {exc}") from None
     for report in reports:
         logger.info("live-asgi: %s", report.describe())
+    if app.config.live_asgi_check:
+        _check_apps(app, embeds)
+
+
+def _check_apps(app: Sphinx, embeds: list[EmbedOptions]) -> None:
+    """The opt-in check: each app started in Pyodide under Node; failures at their embeds."""
+    from .check import check_site
+
+    logger.info(
+        "live-asgi: checking %d app(s) in Pyodide under Node (live_asgi_check)", len({e.name for e in embeds})
+    )
+    try:
+        results = check_site(_site(app.srcdir), Path(app.outdir), embeds)
+    except OptionError as exc:
+        raise ExtensionError(f"live-asgi: {exc}") from None
+    failed = {r.options.name: r for r in results if not r.ok}
+    for result in results:
+        if result.ok:
+            logger.info("live-asgi: app %r checked: %s", result.options.name, result.summary())
+    if not failed:
+        return
+    # Every embed of a failing app is where an author would look. Errors,
+    # not warnings: the author asked for the check, a failure fails the build.
+    for docname in sorted(_embeds(app.env)):
+        for node in app.env.get_doctree(docname).findall(live_asgi_embed):
+            failure = failed.get(node["options"].name)
+            if failure is not None:
+                logger.error("live-asgi: %s", failure.message(), location=node)
+    for failure in failed.values():
+        if failure.traceback:
+            logger.info("live-asgi: app %r, the traceback:\n%s", failure.options.name, failure.traceback)
+    app.statuscode = 1
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

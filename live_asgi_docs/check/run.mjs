@@ -1,0 +1,69 @@
+// @ts-check
+/**
+ * The build-time check of one app: Pyodide under Node, with exactly what the
+ * built site gives a reader (runtime, lock, wheels, app bundle, bridge).
+ *
+ * Usage: node run.mjs JOB.json. The job names the files (see check/__init__.py);
+ * the report of probe.py is the last line of stdout, after REPORT_MARK.
+ * Everything else the app prints goes to stderr.
+ */
+
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const REPORT_MARK = "live-asgi-check-report:";
+
+/**
+ * @typedef {{runtime: string, lock: string, wheels: string, packages: string[], bundle: string,
+ *   bridge: string, compat: string, probe: string, target: string, name: string, path: string}} Job
+ */
+
+/**
+ * Print the report and end: an app may leave tasks or timers behind.
+ * @param {object} report
+ * @returns {never}
+ */
+function finish(report) {
+  process.stdout.write(`${REPORT_MARK}${JSON.stringify(report)}\n`);
+  process.exit(0);
+}
+
+// Pyodide failing (a runtime file missing or damaged, a wheel it cannot
+// install) is reported like the app's failures, in one line.
+process.on("uncaughtException", (err) => finish({ ok: false, stage: "runtime", error: String(err) }));
+process.on("unhandledRejection", (err) => finish({ ok: false, stage: "runtime", error: String(err) }));
+
+/** @type {Job} */
+const job = JSON.parse(await readFile(process.argv[2], "utf8"));
+const log = (/** @type {string} */ line) => process.stderr.write(`[${job.name}] ${line}\n`);
+
+const { loadPyodide } = await import(pathToFileURL(join(job.runtime, "pyodide.mjs")).href);
+/** @type {string[]} */
+const problems = [];
+const pyodide = await loadPyodide({
+  indexURL: `${job.runtime}/`,
+  lockFileContents: JSON.parse(await readFile(job.lock, "utf8")),
+  packageBaseUrl: `${job.wheels}/`,
+  packages: job.packages,
+  stdout: log,
+  stderr: (/** @type {string} */ line) => {
+    if (/^(Failed|Error|Unable)/i.test(line)) problems.push(line);
+    log(line);
+  },
+});
+if (problems.length) {
+  finish({ ok: false, stage: "install", error: `the app's packages could not be installed: ${problems.join("; ")}` });
+}
+
+// The same layout as the browser's worker: the app's code and the bridge's
+// files side by side in one folder on sys.path.
+const appDir = `/home/pyodide/live_asgi_apps/${job.name}`;
+pyodide.FS.mkdirTree(appDir);
+pyodide.unpackArchive(new Uint8Array(await readFile(job.bundle)), "zip", { extractDir: appDir });
+pyodide.FS.writeFile(`${appDir}/_live_asgi_bridge.py`, await readFile(job.bridge, "utf8"));
+pyodide.FS.writeFile(`${appDir}/_live_asgi_compat.py`, await readFile(job.compat, "utf8"));
+pyodide.FS.writeFile(`${appDir}/_live_asgi_probe.py`, await readFile(job.probe, "utf8"));
+pyodide.pyimport("sys").path.insert(0, appDir);
+const probe = pyodide.pyimport("_live_asgi_probe");
+finish(JSON.parse(await probe.run(job.target, job.name, job.path, appDir)));
