@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import protocol
 from ..options import EmbedOptions, OptionError
 from ..runtime import locate_runtime
 
@@ -105,9 +106,10 @@ def _runtime_dir(site: LiveSite, outdir: Path) -> Path:
 
 
 def _check_one(
-    node: str, runtime: Path, app_dir: Path, options: EmbedOptions, source_root: Path
+    node: str, runtime: Path, manifest_file: Path, options: EmbedOptions, source_root: Path
 ) -> CheckResult:
-    manifest: dict[str, Any] = json.loads((app_dir / "manifest.json").read_text())
+    manifest: protocol.Manifest = json.loads(manifest_file.read_text())
+    app_dir = manifest_file.parent
     job = {
         "runtime": str(runtime),
         "lock": str(app_dir / manifest["lock"]),
@@ -173,7 +175,11 @@ def check_site(site: LiveSite, outdir: Path, embeds: Iterable[EmbedOptions]) -> 
         return list(
             pool.map(
                 lambda options: _check_one(
-                    node, runtime, assets / "apps" / options.name, options, site.prepare(options)[0].root
+                    node,
+                    runtime,
+                    assets / protocol.manifest_path(options.name),
+                    options,
+                    site.prepare(options)[0].root,
                 ),
                 unique,
             )
