@@ -3,8 +3,9 @@
 With ``live_asgi_check = True`` (MkDocs: ``check: true``) the build boots each
 app the way a reader's browser will (the same runtime, lock, wheels, bundle
 and bridge, from the built site), runs its lifespan startup and requests its
-first page (``:path:``). A failure becomes a build error at the embed with the
-app's own exception, instead of a message only readers see.
+first page (``:path:``), with ``node/check.mjs`` and ``node/check_probe.py``.
+A failure becomes a build error at the embed with the app's own exception,
+instead of a message only readers see.
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import protocol
-from ..options import EmbedOptions, OptionError
-from ..runtime import locate_runtime
+from . import protocol
+from .options import EmbedOptions, OptionError
+from .runtime import locate_runtime
 
 if TYPE_CHECKING:
-    from ..site import LiveSite
+    from .site import LiveSite
 
 __all__ = ["CheckResult", "check_site"]
 
-HERE = Path(__file__).parent
-PACKAGE_DIR = HERE.parent
+PACKAGE_DIR = Path(__file__).parent
+#: The Node side: ``check.mjs`` runs ``check_probe.py`` in Pyodide.
+NODE_DIR = PACKAGE_DIR / "node"
 REPORT_MARK = "live-asgi-check-report:"
 #: How long one app may take to start and answer under Node. A cold Pyodide
 #: start with FastAPI takes seconds; minutes mean it hangs.
@@ -119,7 +121,7 @@ def _check_one(
         # The files the site ships are copies of these.
         "bridge": str(PACKAGE_DIR / "bridge.py"),
         "compat": str(PACKAGE_DIR / "pyodide_compat.py"),
-        "probe": str(HERE / "probe.py"),
+        "probe": str(NODE_DIR / "check_probe.py"),
         "target": options.target,
         "name": options.name,
         "path": options.path,
@@ -128,7 +130,7 @@ def _check_one(
         json.dump(job, f)
     try:
         proc = subprocess.run(
-            [node, str(HERE / "run.mjs"), f.name],
+            [node, str(NODE_DIR / "check.mjs"), f.name],
             capture_output=True,
             text=True,
             timeout=TIMEOUT_S,

@@ -1,4 +1,4 @@
-"""The build-time check of one app, run inside Pyodide (under Node) by ``run.mjs``.
+"""The build-time check of one app, run inside Pyodide (under Node) by ``check.mjs``.
 
 Does what a reader's browser does first: imports the app as the bridge does,
 runs its lifespan startup, requests its first page, then its lifespan
@@ -26,9 +26,7 @@ FAILING = frozenset(range(400, 600)) - {401, 403}
 
 
 def _bridge() -> Any:
-    # In the package (tests in CPython): the sibling module; in Pyodide a top-level file.
-    if __package__:
-        return importlib.import_module("..bridge", __package__)
+    # The bridge, under the name the browser gives it (see worker.js).
     return importlib.import_module("_live_asgi_bridge")
 
 

@@ -3,8 +3,8 @@
  * The build-time check of one app: Pyodide under Node, with exactly what the
  * built site gives a reader (runtime, lock, wheels, app bundle, bridge).
  *
- * Usage: node run.mjs JOB.json. The job names the files (see check/__init__.py);
- * the report of probe.py is the last line of stdout, after REPORT_MARK.
+ * Usage: node check.mjs JOB.json. The job names the files (see check.py); the
+ * report of check_probe.py is the last line of stdout, after REPORT_MARK.
  * Everything else the app prints goes to stderr.
  */
 
