@@ -170,7 +170,7 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
             return f'<p class="live-asgi-disabled"><em>{html.escape(note)}</em></p>'
 
         try:
-            options = parse_embed(block.target, block.options, block.body)
+            options = parse_embed(block.target, block.options, block.body, self.site.settings.defaults)
             self.site.prepare(options)
         except OptionError as exc:
             return self._fail(where, str(exc))
@@ -184,7 +184,7 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
         else:
             self.pages_with_embeds.add(self.page.file.src_uri)
             root = get_relative_url(".", self.page.url)
-        return self.site.embed_html(options, root)
+        return self.site.figure_html(options, root)
 
     def _fail(self, where: str, message: str) -> str:
         # A warning, as in Sphinx: `mkdocs build --strict` fails on it, a

@@ -82,6 +82,12 @@ class EmbedOptions:
         inline: An app written in the page (the directive's body): its
             files as ``(name, text)``, the first holding the app; empty for
             an app found in the app directories.
+        width: The frame's width, a CSS length (at most the text column).
+        caption: A caption under the app; with a label before the embed
+            (``.. _todo-demo:``), ``:ref:`` and ``:numref:`` link to it.
+        classes: Extra CSS classes of the embed (option ``class``).
+        prompt: The text of the button that starts the app; implies
+            ``autostart: click`` when no autostart is given.
     """
 
     target: str
@@ -93,6 +99,10 @@ class EmbedOptions:
     debug: bool = False
     editor: EditorOptions | None = None
     inline: tuple[tuple[str, str], ...] = ()
+    width: str = "100%"
+    caption: str = ""
+    classes: tuple[str, ...] = field(default=(), metadata={"option": "class"})
+    prompt: str = ""
 
     @property
     def module(self) -> str:
@@ -106,7 +116,15 @@ class EmbedOptions:
 
 
 #: The options an author may write under the directive, in docs order.
-EMBED_OPTION_NAMES = tuple(f.name for f in fields(EmbedOptions) if f.name not in ("target", "inline"))
+EMBED_OPTION_NAMES = tuple(
+    f.metadata.get("option", f.name) for f in fields(EmbedOptions) if f.name not in ("target", "inline")
+)
+#: The options that are flags (written without a value).
+FLAG_OPTIONS = ("debug",)
+#: Options a site-wide default cannot give: each embed has its own.
+NOT_DEFAULTS = ("name",)
+CLASS_RE = re.compile(r"^-?[_a-zA-Z][_a-zA-Z0-9-]*$")
+PROMPT_MAX = 80
 
 
 @dataclass
@@ -130,6 +148,9 @@ class Settings:
             per-user cache, or ``$LIVE_ASGI_DOCS_CACHE``).
         app_folder: The folder of the built site where the apps' URLs are
             (``<folder>/<name>/``); no docs page may be written there.
+        defaults: Site-wide defaults of any embed option but ``name``, e.g.
+            ``{"height": "600px", "autostart": "click"}``; what an embed
+            writes wins.
         check: Start every app at build time in Pyodide under Node.js (its
             lifespan startup and its first page, ``:path:``), and fail the
             build with the app's own exception when it cannot start. Needs
@@ -142,6 +163,7 @@ class Settings:
     pyodide_packages: str = field(default=PYODIDE_CDN, metadata={"types": (str,)})
     cache_dir: str | None = field(default=None, metadata={"types": (str, type(None))})
     app_folder: str = field(default="app", metadata={"types": (str,)})
+    defaults: dict[str, Any] = field(default_factory=dict, metadata={"types": (dict,)})
     check: bool = field(default=False, metadata={"types": (bool,)})
 
     @classmethod
@@ -162,6 +184,18 @@ class Settings:
                 f"app_folder must be a folder of the site such as 'app' or 'live/apps' (letters, "
                 f"digits, '_' and '-', separated by '/'), not {self.app_folder!r}"
             )
+        if not isinstance(self.defaults, dict):
+            raise OptionError(
+                f'defaults must be a mapping such as {{"height": "600px"}}, not {self.defaults!r}'
+            )
+        refused = sorted(set(self.defaults) & set(NOT_DEFAULTS))
+        if refused:
+            raise OptionError(f"defaults cannot give {', '.join(refused)}: every app has its own")
+        try:
+            # Every default must make a valid embed on its own.
+            parse_embed("app:app", {}, defaults=self.defaults)
+        except OptionError as exc:
+            raise OptionError(f"defaults: {exc}") from None
         if not isinstance(self.check, bool):
             raise OptionError(f"check must be True or False, not {self.check!r}")
         if not isinstance(self.pyodide, str) or not self.pyodide:
@@ -278,7 +312,21 @@ def _inline_target(target: str, inline: tuple[tuple[str, str], ...]) -> str:
     return target
 
 
-def parse_embed(target: str, raw: dict[str, str | None], body: str = "") -> EmbedOptions:
+def _default_text(value: Any) -> str:
+    # conf.py and mkdocs.yml give Python/YAML values; the directive gives text.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def parse_embed(
+    target: str,
+    raw: dict[str, str | None],
+    body: str = "",
+    defaults: dict[str, Any] | None = None,
+) -> EmbedOptions:
     """Validate the author's text and make :class:`EmbedOptions` of it.
 
     Args:
@@ -288,10 +336,19 @@ def parse_embed(target: str, raw: dict[str, str | None], body: str = "") -> Embe
             ``None`` for an option written without a value.
         body: The directive's body: an app written in the page (see
             :func:`split_inline`), or empty.
+        defaults: The site's defaults (:attr:`Settings.defaults`); ``raw`` wins.
 
     Raises:
         OptionError: With a message that says what to write instead.
     """
+    unknown_defaults = sorted(set(defaults or {}) - set(EMBED_OPTION_NAMES))
+    if unknown_defaults:
+        raise OptionError(
+            f"unknown option(s) {', '.join(unknown_defaults)}; the options are "
+            + ", ".join(EMBED_OPTION_NAMES)
+        )
+    written = set(raw)
+    raw = {**{k: _default_text(v) for k, v in (defaults or {}).items()}, **raw}
     target = (target or "").strip()
     inline: tuple[tuple[str, str], ...] = ()
     if body.strip():
@@ -356,6 +413,29 @@ def parse_embed(target: str, raw: dict[str, str | None], body: str = "") -> Embe
     # A flag: written alone (no value, as both tools give it) it is on.
     debug = "debug" in raw and (raw["debug"] or "").strip().lower() not in ("false", "no", "0", "off")
     editor = _parse_editor(raw["editor"]) if "editor" in raw else None
+    width = (raw.get("width") or "100%").strip()
+    if not CSS_LENGTH_RE.match(width):
+        raise OptionError(f"the width {width!r} is not a CSS length; write e.g. '100%', '40em' or '640px'")
+    caption = " ".join((raw.get("caption") or "").split())
+    classes = tuple((raw.get("class") or "").replace(",", " ").split())
+    for css_class in classes:
+        if not CLASS_RE.match(css_class):
+            raise OptionError(
+                f"the class {css_class!r} is not a CSS class name; write names such as 'wide demo', "
+                "separated by spaces"
+            )
+    prompt = " ".join((raw.get("prompt") or "").split())
+    if len(prompt) > PROMPT_MAX:
+        raise OptionError(
+            f"the prompt is {len(prompt)} characters long; a button's text of at most {PROMPT_MAX}"
+        )
+    if prompt and "autostart" not in written and "autostart" not in (defaults or {}):
+        autostart = "click"
+    elif prompt and autostart != "click" and "prompt" in written:
+        raise OptionError(
+            f"the prompt is the text of the button that starts the app, and autostart {autostart!r} "
+            "shows no button; write ':autostart: click' or leave the prompt out"
+        )
     return EmbedOptions(
         target=target,
         name=name,
@@ -366,6 +446,10 @@ def parse_embed(target: str, raw: dict[str, str | None], body: str = "") -> Embe
         debug=debug,
         editor=editor,
         inline=inline,
+        width=width,
+        caption=caption,
+        classes=classes,
+        prompt=prompt if autostart == "click" else "",
     )
 
 

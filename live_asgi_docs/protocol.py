@@ -96,6 +96,8 @@ class EmbedConfig(_EmbedConfigRequired, total=False):
     full: bool
     #: The code editor beside the app.
     editor: EditorConfig
+    #: The text of the button that starts the app (``autostart: click``).
+    prompt: str
 
 
 class _ManifestRequired(TypedDict):

@@ -297,13 +297,19 @@ class LiveSite:
                 ],
                 "readOnly": options.editor.read_only,
             }
+        if options.prompt:
+            config["prompt"] = options.prompt
         # The loader builds the toolbar and the frame; this is what shows
         # before it runs (or when scripts are off).
         height = "480px" if options.height == "auto" else options.height
         label = html.escape(f"Live app “{options.name}”")
+        classes = " ".join(("live-asgi", *options.classes))
+        style = f"--live-asgi-height: {height}"
+        if options.width != "100%":
+            style += f"; --live-asgi-width: {options.width}"
         return (
-            f'<div class="live-asgi" data-live-asgi="{html.escape(json.dumps(config))}" '
-            f'style="--live-asgi-height: {html.escape(height)}">'
+            f'<div class="{html.escape(classes)}" data-live-asgi="{html.escape(json.dumps(config))}" '
+            f'style="{html.escape(style)}">'
             f'<div class="live-asgi-status" role="status" aria-live="polite">'
             f'<span class="live-asgi-message">{label} is loading.</span></div>'
             f"<noscript>{label} needs JavaScript.</noscript>"
@@ -319,6 +325,19 @@ class LiveSite:
         """An app's folder (its service worker scope), relative to the site root."""
         return protocol.app_scope(name, self.settings.app_folder)
 
+    def figure_html(self, options: EmbedOptions, root: str) -> str:
+        """The embed, in a captioned figure when it has a caption (the MkDocs adapter's).
+
+        The figure's id, ``live-asgi-<name>``, is a link target (``[the demo](#live-asgi-todo)``).
+        """
+        embed = self.embed_html(options, root)
+        if not options.caption:
+            return embed
+        return (
+            f'<figure class="live-asgi-figure" id="live-asgi-{options.name}">{embed}'
+            f"<figcaption>{html.escape(options.caption)}</figcaption></figure>"
+        )
+
     def shell_html(self, options: EmbedOptions) -> str:
         """The page ``app/<name>/index.html``: the app alone, full-window.
 
@@ -327,7 +346,9 @@ class LiveSite:
         own address.
         """
         root = "../" * self.app_scope(options.name).count("/")
-        embed = self.embed_html(replace(options, autostart="load", height="100%"), root, full=True)
+        embed = self.embed_html(
+            replace(options, autostart="load", height="100%", width="100%", prompt=""), root, full=True
+        )
         title = html.escape(f"{options.name} (live app)")
         return (
             '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'

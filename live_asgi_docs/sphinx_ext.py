@@ -91,7 +91,11 @@ class LiveAsgiDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             options = parse_embed(
-                self.arguments[0] if self.arguments else "", self.options, "\n".join(self.content)
+                self.arguments[0] if self.arguments else "",
+                self.options,
+                "
+".join(self.content),
+                _site(self.env.srcdir).settings.defaults,
             )
             _site(self.env.srcdir).prepare(options)
         except OptionError as exc:
@@ -115,7 +119,19 @@ class LiveAsgiDirective(SphinxDirective):
         node["options"] = options
         node["docname"] = self.env.docname
         self.set_source_info(node)
-        return [node]
+        if not options.caption:
+            return [node]
+        # A captioned embed is a figure: numbered with numfig, and a label
+        # before the directive makes it a :ref: / :numref: target.
+        figure = nodes.figure(classes=["live-asgi-figure"])
+        self.set_source_info(figure)
+        figure += node
+        caption = nodes.caption(
+            options.caption, "", *self.parse_inline(options.caption, lineno=self.lineno)[0]
+        )
+        self.set_source_info(caption)
+        figure += caption
+        return [figure]
 
     def _placeholder(self, message: str) -> nodes.Node:
         # The reader should see that an app was meant to be here; an

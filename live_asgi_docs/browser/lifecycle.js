@@ -412,7 +412,7 @@ function setup(el) {
   if (config.height === "auto") el.classList.add("live-asgi-auto");
   const size = config.download > 0 ? ` (downloads ${formatBytes(config.download)})` : "";
   if (config.autostart === "click") {
-    show(embed, `${label(config)} runs Python in your browser.`, { action: `Run the app${size}`, onAction: () => start(embed) });
+    show(embed, `${label(config)} runs Python in your browser.`, { action: `${config.prompt || "Run the app"}${size}`, onAction: () => start(embed) });
   } else if (config.autostart === "load" || !observer) {
     start(embed);
   } else {

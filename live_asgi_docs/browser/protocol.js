@@ -236,7 +236,7 @@ export function parseAppUrl(url, scope) {
  * @typedef {{files: EditorFile[], readOnly: boolean}} EditorConfig
  * @typedef {{name: string, path: string, height: string, autostart: string, download: number,
  *   root: string, scope: string, sw: string, assets: string, runtime: string, manifest: string,
- *   full?: boolean, editor?: EditorConfig}} EmbedConfig
+ *   full?: boolean, editor?: EditorConfig, prompt?: string}} EmbedConfig
  */
 /** @type {KeyTable} */
 export const EMBED_CONFIG_KEYS = {
@@ -253,6 +253,7 @@ export const EMBED_CONFIG_KEYS = {
   manifest: { type: "string" },
   full: { type: "boolean", optional: true },
   editor: { type: "object", optional: true },
+  prompt: { type: "string", optional: true },
 };
 
 /**

@@ -350,3 +350,30 @@ def test_the_app_folder_is_a_setting(tmp_path: Path) -> None:
     assert (site / "live/hello/index.html").is_file() and (site / "live/live-asgi-sw.js").is_file()
     (embed,) = read_page(site / "index.html").embeds
     assert (embed["scope"], embed["sw"]) == ("live/hello/", "live/live-asgi-sw.js")
+
+
+def test_defaults_caption_width_class_and_prompt(tmp_path: Path) -> None:
+    page = (
+        "# Options\n\n```{live-asgi} hello.main:app\n:caption: The hello app\n:width: 30em\n"
+        ":class: wide\n:prompt: Say hello\n```\n\nSee [the demo](#live-asgi-hello).\n"
+    )
+    mkdocs_yml = make_site(tmp_path, {"index.md": page}, {"defaults": {"height": "600px", "debug": True}})
+    proc = build(mkdocs_yml, "--strict")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "site/index.html").read_text()
+    assert '<figure class="live-asgi-figure" id="live-asgi-hello"><div class="live-asgi wide" ' in html
+    assert "<figcaption>The hello app</figcaption></figure>" in html
+    assert "--live-asgi-height: 600px; --live-asgi-width: 30em" in html
+    config = json.loads(re.search(r'data-live-asgi="([^"]*)"', html)[1].replace("&quot;", '"'))  # type: ignore[index]
+    assert (config["autostart"], config["prompt"]) == ("click", "Say hello")
+    manifest = json.loads((tmp_path / "site/assets/_live_asgi/apps/hello/manifest.json").read_text())
+    assert manifest["debug"] is True
+
+
+def test_a_bad_default_stops_the_build_with_the_fix(tmp_path: Path) -> None:
+    mkdocs_yml = make_site(tmp_path, {"index.md": "# Home\n"}, {"defaults": {"autostart": "hover"}})
+    proc = build(mkdocs_yml, "--strict")
+    assert proc.returncode != 0
+    assert (
+        "live-asgi: mkdocs.yml: plugins: live-asgi: defaults: autostart 'hover' is not one of" in proc.stderr
+    )

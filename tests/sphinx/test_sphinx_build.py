@@ -136,3 +136,36 @@ def test_browser_code_lies_in_a_folder_named_by_its_content(app: Any) -> None:
     folders = [p.name for p in (out / "_static" / "_live_asgi").glob("code-*")]
     assert folders == [code_folder()]
     assert code_folder() != "code-000000000000" and len(code_folder()) == len("code-") + 12
+
+
+@pytest.mark.sphinx("html", testroot="options")
+def test_caption_makes_a_numbered_figure_that_ref_and_numref_link_to(app: Any, warning: StringIO) -> None:
+    app.build()
+    assert warning.getvalue() == ""
+    page = (Path(app.outdir) / "index.html").read_text()
+    figure = re.search(r'<figure class="[^"]*live-asgi-figure[^"]*" id="[^"]+">(.*?)</figure>', page, re.S)
+    assert figure, page
+    # The label before the directive marks the figure.
+    assert '<span id="hello-demo"></span><div class="live-asgi wide demo" ' in figure.group(1)
+    assert "--live-asgi-width: 40em" in figure.group(1)
+    assert re.search(r"<figcaption>.*Fig\. 1 .*The <em>hello</em> app, live", figure.group(1), re.S)
+    assert (
+        '<a class="reference internal" href="#hello-demo"><span class="std std-ref">The hello app, live'
+        in page
+    )
+    assert (
+        '<a class="reference internal" href="#hello-demo"><span class="std std-numref">Fig. 1</span>' in page
+    )
+    first, second = embeds(page)
+    # live_asgi_defaults give the height and autostart; what an embed writes wins.
+    assert (first["height"], first["autostart"], first["prompt"]) == ("600px", "click", "Say hello")
+    assert (second["height"], second["autostart"]) == ("300px", "click") and "prompt" not in second
+
+
+@pytest.mark.sphinx(
+    "html", testroot="options", confoverrides={"live_asgi_defaults": {"width": "huge"}}, freshenv=True
+)
+def test_a_bad_default_stops_the_build_naming_the_setting_and_the_fix(app_params: Any, make_app: Any) -> None:
+    args, kwargs = app_params
+    with pytest.raises(Exception, match=r"conf.py: live_asgi_defaults: the width 'huge' is not a CSS length"):
+        make_app(*args, **kwargs)
