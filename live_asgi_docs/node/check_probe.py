@@ -114,8 +114,9 @@ async def run(target: str, name: str, path: str, app_dir: str) -> str:
     """Start the app, request ``path``, stop it; a JSON report of how it went."""
     bridge = _bridge()
     began = time.monotonic()
+    root = f"/app/{name}/~check"
     try:
-        app = bridge.load_app(target)
+        app = bridge.load_app(target, root_path=root)
     except BaseException as exc:
         return _failure("import", exc, app_dir)
     imported = time.monotonic()
@@ -137,7 +138,6 @@ async def run(target: str, name: str, path: str, app_dir: str) -> str:
     except BaseException as exc:
         return _failure("startup", exc, app_dir)
 
-    root = f"/app/{name}/~check"
     request = bridge.HTTPRequest(
         method="GET",
         url=f"http://127.0.0.1:8000{root}{path}",
