@@ -28,7 +28,8 @@ def _free_port() -> int:
 def _wait_for(lines: queue.Queue[str], text: str, seen: list[str]) -> None:
     while True:
         try:
-            line = lines.get(timeout=120)
+            # Only a bound for a hung command: a build under load can take minutes.
+            line = lines.get(timeout=900)
         except queue.Empty:
             raise AssertionError(f"mkdocs serve never said {text!r}; it said: {''.join(seen)}") from None
         seen.append(line)
