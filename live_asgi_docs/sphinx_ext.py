@@ -93,8 +93,7 @@ class LiveAsgiDirective(SphinxDirective):
             options = parse_embed(
                 self.arguments[0] if self.arguments else "",
                 self.options,
-                "
-".join(self.content),
+                "\n".join(self.content),
                 _site(self.env.srcdir).settings.defaults,
             )
             _site(self.env.srcdir).prepare(options)
