@@ -170,7 +170,9 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
             return f'<p class="live-asgi-disabled"><em>{html.escape(note)}</em></p>'
 
         try:
-            options = parse_embed(block.target, block.options, block.body, self.site.settings.defaults)
+            options = parse_embed(
+                block.target, block.options, block.body, defaults=self.site.settings.defaults
+            )
             self.site.prepare(options)
         except OptionError as exc:
             return self._fail(where, str(exc))

@@ -325,6 +325,7 @@ def parse_embed(
     target: str,
     raw: dict[str, str | None],
     body: str = "",
+    *,
     defaults: dict[str, Any] | None = None,
 ) -> EmbedOptions:
     """Validate the author's text and make :class:`EmbedOptions` of it.

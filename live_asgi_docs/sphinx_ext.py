@@ -94,7 +94,7 @@ class LiveAsgiDirective(SphinxDirective):
                 self.arguments[0] if self.arguments else "",
                 self.options,
                 "\n".join(self.content),
-                _site(self.env.srcdir).settings.defaults,
+                defaults=_site(self.env.srcdir).settings.defaults,
             )
             _site(self.env.srcdir).prepare(options)
         except OptionError as exc:

@@ -48,11 +48,11 @@ def test_bad_values_say_the_fix(raw: dict[str, str | None], message: str) -> Non
 
 def test_site_defaults_apply_and_what_an_embed_writes_wins() -> None:
     defaults = {"height": "600px", "autostart": "click", "debug": True, "requirements": ["starlette"]}
-    options = parse_embed("uiapp:app", {"height": "300px"}, defaults)
+    options = parse_embed("uiapp:app", {"height": "300px"}, defaults=defaults)
     assert (options.height, options.autostart, options.debug) == ("300px", "click", True)
     assert options.requirements == ("starlette",)
     # A default prompt leaves an embed that asks to start when visible alone.
-    assert parse_embed("uiapp:app", {"autostart": "visible"}, {"prompt": "Go"}).prompt == ""
+    assert parse_embed("uiapp:app", {"autostart": "visible"}, defaults={"prompt": "Go"}).prompt == ""
 
 
 @pytest.mark.parametrize(
