@@ -17,6 +17,7 @@ exclude_patterns = ["_build", "apps", "screenshots", "frameworks.md"]
 myst_heading_anchors = 3
 numfig = True
 
-live_asgi_app_dirs = ["apps"]
+# The to-do and counter apps are the sample docs' own (one copy); hello.py is the tutorial's.
+live_asgi_app_dirs = ["apps", "../sample-docs/examples"]
 # The runtime is copied into the site: the docs work offline and in CI.
 live_asgi_pyodide = "npm"
