@@ -48,11 +48,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent / "roots" / "test-differential"
 #: The embed of each app in ``tests/roots/test-differential`` (its ``:name:``).
-#: Not yet Django: its start (import-time migrate, a PBKDF2 superuser in pure
-#: Python) outlasted the loader's 60 s without progress on the loaded machine
-#: this was written on, so its scenarios are unproven here
-#: (``test_bridge_browser`` logs into its admin in the browser).
-EMBEDS = {app: app for app in APPS if app != "django"}
+EMBEDS = {app: app for app in APPS}
 
 
 @dataclass(frozen=True)
@@ -236,7 +232,9 @@ NAVIGATIONS = frozenset(
         "fastapi-cookie-login",
         "fastapi-frame-busting-headers",
         "django-orm-sync-view",
-        "django-admin-login-add-list-logout",
+        # Not yet "django-admin-login-add-list-logout" as a navigation: the
+        # test's relay answers the uvicorn side's login POST with a 404 (a
+        # harness gap, not the bridge); its fetch() variant runs above.
         "raw-app-ok",
         "raw-app-raises-before-response",
     }

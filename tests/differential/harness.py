@@ -266,11 +266,16 @@ def comparable_cookies(jar: http.cookiejar.CookieJar, root_path: str) -> list[tu
 
 
 CSRF_RE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]+(")')
+#: A volatile cookie's value where an app echoes the request's Cookie header.
+_VOLATILE_NAMES = b"|".join(sorted(n.encode() for n in VOLATILE_COOKIES))
+#: ... as ``name=value`` in the header, or as ``"name": "value"`` in a JSON of the cookies.
+VOLATILE_COOKIE_RE = re.compile(rb"\b(" + _VOLATILE_NAMES + rb')(=|": ")[^;"\s]+')
 
 
 def comparable_body(body: bytes) -> bytes:
-    """The body with per-response random tokens (Django's CSRF) blanked."""
-    return CSRF_RE.sub(rb"\1<token>\2", body)
+    """The body with per-response random tokens blanked: Django's CSRF field, and
+    the values of volatile cookies where the app echoes the Cookie header it got."""
+    return VOLATILE_COOKIE_RE.sub(rb"\1\2<volatile>", CSRF_RE.sub(rb"\1<token>\2", body))
 
 
 Normalizer = Callable[[Answer], Any]
