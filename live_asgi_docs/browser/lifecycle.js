@@ -22,7 +22,7 @@ import { storageKey } from "./editing.js";
 import { MSG, parseAppUrl, readEmbedConfig, sendToWorker } from "./protocol.js";
 import { disown, offerPort, own } from "./reconnect.js";
 import { noServiceWorker, registerServiceWorker } from "./registration.js";
-import { transition } from "./state.js";
+import { stallWatch, transition } from "./state.js";
 import { buildView, frameWindow, label, setControls, show, stateOf } from "./toolbar.js";
 
 /**
@@ -36,9 +36,6 @@ import { buildView, frameWindow, label, setControls, show, stateOf } from "./too
  *   editor: Promise<EditorHandle | null> | null, runStarted: number,
  * }} Embed  `editor`: the code editor beside the app (loaded on demand), or null
  */
-
-/** A start that reports nothing for this long is stuck: say so instead of spinning. */
-const STALL_MS = 60_000;
 
 /** @type {WeakMap<HTMLElement, Embed>} */
 const embeds = new WeakMap();
@@ -176,19 +173,18 @@ async function start(embed) {
   editor?.setBusy(true);
 
   const id = instanceId();
-  let stage = "runtime";
-  const stalled = () => {
-    if (embed.worker !== worker) return;
-    fail(
-      embed,
-      `The app stopped starting: nothing happened for ${STALL_MS / 1000} s while ` +
-        `${stage === "app" ? "starting the app" : "downloading the runtime and packages"}. ` +
-        "A file of the site may be missing or corrupt, or the connection dropped.",
-    );
-  };
+  // A start that reports nothing for too long is stuck: say so instead of
+  // spinning. How long is too long depends on what the worker last said it does.
+  /** @type {import("./state.js").StartProgress} */
+  let progress = { stage: "runtime", downloading: 0 };
+  let booted = false;
   const poke = () => {
     clearTimeout(embed.watchdog);
-    embed.watchdog = window.setTimeout(stalled, STALL_MS);
+    if (booted) return;
+    const watch = stallWatch(progress);
+    embed.watchdog = window.setTimeout(() => {
+      if (embed.worker === worker) fail(embed, watch.text);
+    }, watch.ms);
   };
 
   /** @type {(ok: boolean) => void} */
@@ -201,8 +197,11 @@ async function start(embed) {
     message(msg) {
       if (embed.worker !== worker) return;
       if (msg.type === MSG.progress) {
+        progress = { stage: msg.stage, downloading: msg.downloading };
+        // Where the start is, for the curious and the tests (the watchdog's reading).
+        el.dataset.stage = msg.stage;
+        el.dataset.downloading = String(msg.downloading);
         poke();
-        stage = msg.stage;
         if (config.download > 0) {
           embed.progress.max = config.download;
           embed.progress.value = Math.min(msg.done || 0, config.download);
@@ -212,6 +211,7 @@ async function start(embed) {
         if (msg.memory) el.dataset.wasmMemory = String(msg.memory);
         if (msg.timings) el.dataset.timings = JSON.stringify(msg.timings);
         el.dataset.restored = String(Boolean(msg.restored));
+        booted = true;
         clearTimeout(embed.watchdog);
         settle(true);
       } else if (msg.type === MSG.failed) {

@@ -82,7 +82,9 @@ export const SOCKET = Object.freeze({
  * @typedef {BootMessage | PortMessage | ShutdownMessage | RunMessage} PageToWorker
  *
  * App worker -> page.
- * @typedef {{type: typeof MSG.progress, stage: string, done: number}} ProgressMessage
+ * @typedef {{type: typeof MSG.progress, stage: string, done: number, downloading: number}} ProgressMessage
+ *   `done`: bytes downloaded so far; `downloading`: downloads still open (the page's
+ *   watchdog tells a stalled network from a worker busy computing by it)
  * @typedef {{runtime: number, app: number}} Timings
  * @typedef {{type: typeof MSG.ready, memory: number, restored: boolean, timings: Timings}} ReadyMessage
  * @typedef {{type: typeof MSG.failed, message: string, traceback?: string}} FailedMessage

@@ -54,6 +54,9 @@ let bridgeUrl = "";
 
 /** Bytes of every response read while booting (runtime, packages, app). */
 let received = 0;
+/** Downloads of the boot not finished yet: the page's watchdog reads a silence
+ * while one is open as a stalled network, otherwise as the worker computing. */
+let downloading = 0;
 let stage = "runtime";
 let booting = true;
 let lastReport = 0;
@@ -69,11 +72,13 @@ export function running() {
 
 /** @param {boolean} [force] */
 function report(force = false) {
+  // Once the app runs, progress would only wake the page's watchdog.
+  if (!booting) return;
   const now = performance.now();
   // Progress is for eyes: a few updates a second are enough.
   if (!force && now - lastReport < 100) return;
   lastReport = now;
-  sendToPage(scope, { type: MSG.progress, stage, done: received });
+  sendToPage(scope, { type: MSG.progress, stage, done: received, downloading });
 }
 
 /** @param {string} next */
@@ -92,10 +97,35 @@ function failed(message, traceback) {
 // server does not have fails the start at once, with its name.
 const nativeFetch = scope.fetch.bind(scope);
 scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestInit | undefined} */ init) => {
-  const response = await nativeFetch(input, init);
-  if (!booting) return response;
+  if (!booting) return nativeFetch(input, init);
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  // Counted from the request to the body's last byte, and reported at both
+  // ends: the page must know whether the boot waits for the network.
+  let open = true;
+  const finished = () => {
+    if (!open) return;
+    open = false;
+    downloading--;
+    // Compiling the runtime takes seconds after its last byte: say so.
+    if (stage === "runtime" && url.endsWith("pyodide.asm.wasm")) enter("compile");
+    else report(true);
+  };
+  downloading++;
+  report(true);
+  /** @type {Response} */
+  let response;
+  try {
+    response = await nativeFetch(input, init);
+  } catch (err) {
+    finished();
+    throw err;
+  }
+  if (!booting) {
+    finished();
+    return response;
+  }
   if (!response.ok) {
+    finished();
     const file = decodeURIComponent(new URL(url).pathname.split("/").pop() || url);
     failed(
       `A file the app needs could not be downloaded: ${file} (the server answered ` +
@@ -104,23 +134,32 @@ scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestI
     );
     return response;
   }
-  if (!response.body) return response;
+  if (!response.body) {
+    finished();
+    return response;
+  }
   const reader = response.body.getReader();
   const counted = new ReadableStream({
     async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
+      /** @type {ReadableStreamReadResult<Uint8Array>} */
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        finished();
+        throw err;
+      }
+      if (chunk.done) {
         controller.close();
-        // Compiling the runtime takes seconds after its last byte: say so.
-        if (stage === "runtime" && url.endsWith("pyodide.asm.wasm")) enter("compile");
-        else report(true);
+        finished();
         return;
       }
-      received += value.byteLength;
+      received += chunk.value.byteLength;
       report();
-      controller.enqueue(value);
+      controller.enqueue(chunk.value);
     },
     cancel(reason) {
+      finished();
       return reader.cancel(reason);
     },
   });

@@ -173,6 +173,47 @@ def test_a_damaged_runtime_file_ends_in_a_message_not_a_spinner(
     assert page.locator(".live-asgi progress").is_hidden()
 
 
+def test_a_download_that_stalls_is_reported_after_a_minute_without_data(context: Any, ui_url: str) -> None:
+    # The server took the request for the runtime and went quiet, as a dropped connection does.
+    context.route("**/pyodide.asm.wasm", lambda route: None)
+    page = context.new_page()
+    page.clock.install()
+    with context.expect_event("request", lambda request: request.url.endswith("pyodide.asm.wasm")):
+        page.goto(ui_url + "index.html")
+    page.clock.fast_forward(61_000)
+    wait_state(page, ("failed",))
+    text = message(page)
+    assert text.startswith(
+        "The app stopped starting: no data arrived for 60 s while downloading the Python runtime"
+    ), text
+    assert "Check your connection and try again" in text, text
+    assert page.get_by_role("button", name="Try again").is_visible()
+
+
+def test_a_long_computing_start_is_waited_for_and_then_named(context: Any, ui_url: str) -> None:
+    # The app's import computes forever: its worker cannot report anything,
+    # as while a slow phone imports a big app or compiles the runtime.
+    page = context.new_page()
+    page.clock.install()
+    page.goto(ui_url + "stuck.html")
+    page.wait_for_function(
+        "() => { const e = document.querySelector('.live-asgi');"
+        " return e.dataset.stage === 'app' && e.dataset.downloading === '0'; }",
+        timeout=APP_STARTUP_MS,
+    )
+    assert "Starting the app" in message(page)
+    page.clock.fast_forward(61_000)
+    assert page.locator(".live-asgi").get_attribute("data-state") == "starting", message(page)
+    page.clock.fast_forward(240_000)
+    wait_state(page, ("failed",))
+    text = message(page)
+    assert text.startswith(
+        "The app stopped starting: the app's start-up (its import and lifespan startup) ran for 5 min"
+    ), text
+    assert "close other tabs and apps, then try again" in text, text
+    assert page.get_by_role("button", name="Try again").is_visible()
+
+
 def test_blocked_service_workers_are_explained_and_nothing_is_downloaded(
     blocked_context: Any, ui_url: str
 ) -> None:
