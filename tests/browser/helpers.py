@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 APP_STARTUP_MS = 90_000
@@ -55,12 +56,33 @@ def add_item(frame: Any, title: str) -> None:
     wait_frame_text(frame, "#items", title)
 
 
-def stop_all_service_workers(context: Any, page: Any) -> None:
-    """Stop every service worker, as a browser does to idle ones (DevTools protocol)."""
+def stop_all_service_workers(context: Any, page: Any, timeout_s: float = 30) -> None:
+    """Stop every service worker, as a browser does to idle ones (DevTools protocol).
+
+    Returns once every worker version that was running has reported itself
+    stopped (``ServiceWorker.workerVersionUpdated``).
+    """
     cdp = context.new_cdp_session(page)
+    statuses: dict[str, list[str]] = {}
+
+    def updated(event: dict[str, Any]) -> None:
+        for version in event["versions"]:
+            statuses.setdefault(version["versionId"], []).append(version["runningStatus"])
+
+    # Listening before enabling: enabling reports the versions there are.
+    cdp.on("ServiceWorker.workerVersionUpdated", updated)
     cdp.send("ServiceWorker.enable")
-    versions: list[dict[str, Any]] = []
-    cdp.on("ServiceWorker.workerVersionUpdated", lambda e: versions.extend(e["versions"]))
     cdp.send("ServiceWorker.stopAllWorkers")
-    page.wait_for_timeout(300)
-    assert any(v["runningStatus"] == "stopped" for v in versions), versions
+
+    def stopped() -> bool:
+        ran = {v for v, seen in statuses.items() if {"starting", "running"} & set(seen)}
+        ended = {v for v, seen in statuses.items() if "stopped" in seen}
+        return bool(ended) and ran <= ended
+
+    deadline = time.monotonic() + timeout_s
+    # Each command's answer also delivers the events that came before it.
+    while not stopped():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the service workers did not stop: {statuses}")
+        cdp.send("Target.getTargets")
+    cdp.detach()
