@@ -353,6 +353,8 @@ class LiveSite:
         return (
             '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            # No docs page around the app: the reader's system setting decides.
+            '<meta name="color-scheme" content="light dark">'
             f"<title>{title}</title>"
             f'<link rel="stylesheet" href="{root}{self.assets}/{code_folder()}/live-asgi.css">'
             f'<script type="module" src="{root}{self.assets}/{code_folder()}/loader.js"></script>'

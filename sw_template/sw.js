@@ -333,8 +333,11 @@ function connect(instance) {
  */
 function errorPage(status, title, text) {
   // The text may quote the app (its error message, a path): never markup.
-  const html = `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;margin:2em;color:#333}h1{font-size:1.2em}</style>
+  // Light or dark as the frame is (its `color-scheme`, set from the docs page,
+  // is the page's prefers-color-scheme).
+  const html = `<!doctype html><meta charset="utf-8"><meta name="color-scheme" content="light dark">
+<title>${escapeHtml(title)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:2em;color:light-dark(#333,#ddd)}h1{font-size:1.2em}</style>
 <h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`;
   return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
 }

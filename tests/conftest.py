@@ -147,16 +147,22 @@ def sample_mkdocs_site(
     return url
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Debian's headless Chromium driven by Playwright (a test fails without it)."""
-    from playwright.sync_api import sync_playwright
-
+def chromium_executable() -> str:
+    """Debian's Chromium (or ``LIVE_ASGI_CHROMIUM``); the test fails without it."""
     executable = (
         os.environ.get("LIVE_ASGI_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     )
     if executable is None:
         pytest.fail("Chromium is not installed: apt-get install chromium (or set LIVE_ASGI_CHROMIUM)")
+    return executable
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright (a test fails without it)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_executable()
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance

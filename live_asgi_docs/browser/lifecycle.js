@@ -22,6 +22,7 @@ import { storageKey } from "./editing.js";
 import { MSG, parseAppUrl, readEmbedConfig, sendToWorker } from "./protocol.js";
 import { disown, offerPort, own } from "./reconnect.js";
 import { noServiceWorker, registerServiceWorker } from "./registration.js";
+import { followScheme, unfollowScheme } from "./scheme.js";
 import { stallWatch, transition } from "./state.js";
 import { buildView, frameWindow, label, setControls, show, stateOf } from "./toolbar.js";
 
@@ -401,6 +402,8 @@ function setup(el) {
   };
   if (embed.panel && config.editor) embed.editor = loadEditor(embed, embed.panel, config.editor);
   wire(embed);
+  // The page's light or dark, for the toolbar and the app's prefers-color-scheme.
+  followScheme(el);
   embeds.set(el, embed);
   live.add(embed);
   el.dataset.state = "idle";
@@ -442,6 +445,7 @@ export function teardown(el) {
   if (!embed) return;
   observer?.unobserve(el);
   stopInstance(embed);
+  unfollowScheme(embed.el);
   embeds.delete(embed.el);
   live.delete(embed);
   embed.el.innerHTML = embed.initial;
