@@ -17,6 +17,7 @@ page has light and dark styles (``@media (prefers-color-scheme: dark)``).
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,26 @@ def is_dark(color: str) -> bool:
 
 def is_light(color: str) -> bool:
     return min(channels(color)) > 200
+
+
+def frame_pixel(page: Any) -> list[int]:
+    """The colour the reader sees near the foot of the app's frame (a screenshot's pixel)."""
+    box = page.locator(".live-asgi-frame").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 10
+    png = base64.b64encode(page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1})).decode()
+    return list(
+        page.evaluate(
+            """async (png) => {
+              const blob = await (await fetch('data:image/png;base64,' + png)).blob();
+              const image = await createImageBitmap(blob);
+              const canvas = new OffscreenCanvas(1, 1);
+              const context = canvas.getContext('2d');
+              context.drawImage(image, 0, 0);
+              return [...context.getImageData(0, 0, 1, 1).data].slice(0, 3);
+            }""",
+            png,
+        )
+    )
 
 
 def wait_scheme(page: Any, frame: Any, dark: bool) -> None:
@@ -103,6 +124,11 @@ def mkdocs_site(tmp_path_factory: pytest.TempPathFactory, serve: Any, theme: dic
     return str(serve(out))
 
 
+@pytest.fixture(scope="module")
+def furo_site(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> str:
+    return sphinx_site(tmp_path_factory, serve, "furo")
+
+
 def test_a_light_only_sphinx_theme_keeps_the_embed_and_the_app_light_on_a_dark_system(
     tmp_path_factory: pytest.TempPathFactory, serve: Any, dark_system: Any
 ) -> None:
@@ -122,13 +148,13 @@ def test_mkdocs_own_theme_keeps_the_embed_and_the_app_light_on_a_dark_system(
 
 
 def test_furo_dark_and_its_switch_carry_the_embed_the_app_and_the_frames_own_pages(
-    tmp_path_factory: pytest.TempPathFactory, serve: Any, dark_system: Any
+    furo_site: str, dark_system: Any
 ) -> None:
-    site = sphinx_site(tmp_path_factory, serve, "furo")
-    page = open_embed(dark_system, site)
+    page = open_embed(dark_system, furo_site)
     frame = app_frame(page)
     # Furo's "auto" follows the dark system.
     wait_scheme(page, frame, dark=True)
+    assert is_dark("rgb({}, {}, {})".format(*frame_pixel(page)))
     toggle = page.get_by_role("button", name="Toggle Light / Dark / Auto color theme").locator("visible=true")
     toggle.click()  # auto (dark) -> light
     assert page.evaluate("document.body.dataset.theme") == "light"
@@ -137,11 +163,37 @@ def test_furo_dark_and_its_switch_carry_the_embed_the_app_and_the_frames_own_pag
     assert page.evaluate("document.body.dataset.theme") == "dark"
     wait_scheme(page, frame, dark=True)
 
-    # A page the service worker answers itself, in the frame: dark too.
-    frame.goto(site + "app/scheme/elsewhere")
+    # An app page with no styles stays black on white in the dark theme: readable.
+    frame.goto(frame.url.rstrip("/") + "/plain")
+    assert frame.inner_text("h1") == "No styles"
+    assert frame.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
+    assert frame_pixel(page) == [255, 255, 255]
+
+    # A page the service worker answers itself, in the frame: dark, light text.
+    frame.goto(furo_site + "app/scheme/elsewhere")
     assert "Open this app from its documentation page" in frame.inner_text("h1")
     assert frame.evaluate(APP_PREFERS_DARK)
     assert is_light(frame.evaluate("getComputedStyle(document.body).color"))
+    assert is_dark("rgb({}, {}, {})".format(*frame_pixel(page)))
+
+
+def test_with_scripts_off_the_placeholder_wears_the_pages_colours(furo_site: str, dark_system: Any) -> None:
+    context = dark_system.browser.new_context(color_scheme="no-override", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(furo_site)
+        text, embed = page.evaluate(
+            "[getComputedStyle(document.querySelector('article')).color,"
+            " getComputedStyle(document.querySelector('.live-asgi')).color]"
+        )
+        # Furo is dark on a dark system even without scripts; the placeholder's text is the page's.
+        assert is_light(text), text
+        assert embed == text
+        assert page.evaluate("getComputedStyle(document.querySelector('.live-asgi')).backgroundColor") == (
+            "rgba(0, 0, 0, 0)"
+        )
+    finally:
+        context.close()
 
 
 def test_materials_palette_switch_carries_the_embed_and_the_app(
