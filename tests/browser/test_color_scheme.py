@@ -138,6 +138,13 @@ def test_a_light_only_sphinx_theme_keeps_the_embed_and_the_app_light_on_a_dark_s
     assert is_light(page.evaluate("getComputedStyle(document.body).backgroundColor"))
     wait_scheme(page, app_frame(page), dark=False)
 
+    # The app opened in a tab of its own has no docs page around it: the system decides.
+    alone = dark_system.new_page()
+    alone.goto(site + "app/scheme/")
+    alone.wait_for_function("document.querySelector('.live-asgi[data-state]')")
+    assert is_dark(alone.evaluate(TOOLBAR))
+    alone.close()
+
 
 def test_mkdocs_own_theme_keeps_the_embed_and_the_app_light_on_a_dark_system(
     tmp_path_factory: pytest.TempPathFactory, serve: Any, dark_system: Any
