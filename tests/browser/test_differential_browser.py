@@ -75,7 +75,7 @@ def _latin1(text: str) -> str:
 
 #: Every difference between the two answers as a page sees them, and why (the
 #: headers of ``harness.IGNORED_RESPONSE_HEADERS`` are not compared at all;
-#: the list is also in docs/frameworks.md, "What differs from a server").
+#: the list is also in docs/frameworks/differences.md).
 EXPECTED_DIFFERENCES = [
     Difference(
         "non-ascii-header-bytes",

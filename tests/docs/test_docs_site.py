@@ -1,24 +1,38 @@
-"""The project's own documentation: built by scripts/docs' command with -W, every embed runs offline."""
+"""The project's own documentation: built as scripts/docs builds it (-W), every embed works offline.
+
+Every live app of the docs is started in Chromium with every host but the docs' own
+blocked, and used as a reader would (a form posted, a socket, a vote), page by page.
+The pages share one browser profile, as a reader's visit does: the runtime and the
+wheels are downloaded once. A page is closed as soon as its apps were used, which also
+ends the background work of making their snapshots (each costs about a second boot).
+"""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+import time
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
-from browser.helpers import APP_STARTUP_MS, app_frame
+from browser.helpers import APP_STARTUP_MS, add_item, app_frame, wait_frame_text
 from conftest import REPO, sphinx_build
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def docs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def docs_site(tmp_path_factory: pytest.TempPathFactory, pyodide_distribution: Path) -> Path:
     out = tmp_path_factory.mktemp("docs-html")
-    proc = sphinx_build(REPO / "docs", out, "-W", "--keep-going")
+    # As scripts/docs builds it where Pyodide's CDN is unreachable (MarkupSafe, PyYAML).
+    proc = sphinx_build(
+        REPO / "docs", out, "-W", "--keep-going", "-D", f"live_asgi_pyodide_packages={pyodide_distribution}"
+    )
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -46,28 +60,201 @@ def test_the_reference_is_generated_from_the_options_model(docs_site: Path) -> N
     assert (docs_site / "_static" / "_live_asgi" / "pyodide" / "pyodide.asm.wasm").is_file()
 
 
-def test_every_embed_of_the_docs_runs_in_chromium(docs_site: Path, serve: Any, context: Any) -> None:
-    url = serve(docs_site)
-    pages = _pages_with_embeds(docs_site)
-    assert sum(len(c) for c in pages.values()) >= 5, pages
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and (name in ("href", "src") or (tag == "iframe" and name == "data-src")):
+                self.links.append(value)
+
+
+def test_every_link_within_the_site_leads_to_a_file(docs_site: Path) -> None:
+    broken = []
+    for page in sorted(docs_site.rglob("*.html")):
+        if "/app/" in f"/{page.relative_to(docs_site).as_posix()}":
+            continue
+        parser = _Links()
+        parser.feed(page.read_text())
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(docs_site)}: {link}")
+    assert broken == []
+
+
+#: What a reader does with each app of the docs (by app name), and what shows that it
+#: worked. Every app of the site must have one.
+Check = Callable[[Any, Any, Any, dict[str, Any]], None]
+
+
+def _todo(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    frame.click("#items a >> nth=0")
+    wait_frame_text(frame, "#item-name", "Read the docs")
+    assert "On the list." in frame.inner_text("body")
+    frame.click("nav >> text=Items")
+    add_item(frame, "Write the docs")
+
+
+def _hello(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    wait_frame_text(frame, "#greeting", "Hello from a raw ASGI app")
+    # The path arrives percent-decoded.
+    wait_frame_text(frame, "#path", unquote(config["path"]))
+
+
+def _counter(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    frame.wait_for_selector("#add-live:not([disabled])")
+    before = int(frame.inner_text("#count"))
+    frame.click("#add-live")
+    wait_frame_text(frame, "#count", str(before + 1))
+
+
+def _guestbook(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    frame.fill("input[name=name]", "Grace")
+    frame.fill("input[name=message]", "Signed from a test.")
+    frame.click("button")
+    wait_frame_text(frame, ".flash", "Thank you for signing, Grace!")
+    wait_frame_text(frame, "#entries", "Signed from a test.")
+
+
+def _polls(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    wait_frame_text(frame, "h1", "Latest polls")
+    frame.click("text=What's new?")
+    frame.check("text=Django in the browser")
+    frame.click("input[type=submit]")
+    wait_frame_text(frame, "#results", "Django in the browser -- 1 vote")
+
+
+def _datasette(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    wait_frame_text(frame, "h1", "sightings")
+    # The foreign key's label and the facet: Datasette ran its queries.
+    wait_frame_text(frame, "table.rows-and-columns", "Grey heron")
+    wait_frame_text(frame, ".facet-results", "River")
+
+
+def _bookmarks(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    wait_frame_text(frame, "#bookmarks", "Falcon")
+    frame.fill("input[name=title]", "Pyodide")
+    frame.fill("input[name=url]", "https://pyodide.org/")
+    frame.click("button")
+    wait_frame_text(frame, "#bookmarks", "Pyodide")
+
+
+def _chat(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    for name in ("Ada", "Grace"):
+        wait_frame_text(frame, f"section[data-name={name}] .state", "connected")
+    frame.fill("section[data-name=Ada] input", "hello from Ada")
+    frame.press("section[data-name=Ada] input", "Enter")
+    wait_frame_text(frame, "section[data-name=Grace] .log", "Ada: hello from Ada")
+
+
+def _editor(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
+    wait_frame_text(frame, "#greeting", "Hello, reader!")
+    line = embed.get_by_role("textbox", name=re.compile("app.py")).locator(".cm-line", has_text='"reader"')
+    line.click()
+    page.keyboard.press("End")
+    text = line.text_content() or ""
+    for _ in range(len(text) - text.index('"reader"') - len('"reader')):
+        page.keyboard.press("ArrowLeft")
+    page.keyboard.type("s of the docs")
+    embed.get_by_role("button", name="Run", exact=True).click()
+    wait_frame_text(frame, "#greeting", "Hello, readers of the docs!")
+
+
+CHECKS: dict[str, Check] = {
+    "todo": _todo,
+    "hello": _hello,
+    "counter": _counter,
+    "guestbook": _guestbook,
+    "django-polls": _polls,
+    "explore": _datasette,
+    "bookmarks": _bookmarks,
+    "chat": _chat,
+    "editor-demo": _editor,
+}
+
+
+def test_every_embed_has_a_check_and_the_docs_have_eight_apps(docs_site: Path) -> None:
+    embeds = [c for configs in _pages_with_embeds(docs_site).values() for c in configs]
+    assert {c["name"] for c in embeds} == set(CHECKS)
+    # Different apps: by their code as the site ships it, not by embed.
+    bundles = {
+        json.loads((docs_site / "_static" / "_live_asgi" / c["manifest"]).read_text())["bundle"]
+        for c in embeds
+    }
+    assert len(bundles) >= 8, bundles
+
+
+@pytest.fixture(scope="module")
+def docs_url(docs_site: Path, serve: Any) -> str:
+    return str(serve(docs_site))
+
+
+@pytest.fixture(scope="module")
+def offline_context(browser: Any) -> Iterator[Any]:
+    """One reader's profile for every page, with every host but the docs' own blocked."""
+    ctx = browser.new_context()
+    ctx.set_default_timeout(60_000)
     # Nothing but the docs' own host: the vendored runtime and wheels must suffice.
-    context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
-    for path, configs in pages.items():
-        page = context.new_page()
-        page.goto(url + path)
-        for index, config in enumerate(configs):
-            embed = page.locator(".live-asgi").nth(index)
-            embed.scroll_into_view_if_needed()
-            if config["autostart"] == "click":
-                embed.get_by_role("button", name=re.compile(config.get("prompt", "Run the app"))).click()
-            page.wait_for_function(
-                "([i]) => { const e = document.querySelectorAll('.live-asgi')[i];"
-                " return e && (e.dataset.state === 'running' || e.dataset.state === 'failed'); }",
-                arg=[index],
-                timeout=APP_STARTUP_MS,
-            )
-            assert embed.get_attribute("data-state") == "running", (path, embed.inner_text())
-            frame = app_frame(page, index)
-            frame.wait_for_selector("h1")
-            assert frame.inner_text("h1").strip(), (path, index)
-        page.close()
+    ctx.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+    yield ctx
+    ctx.close()
+
+
+DOCS_PAGES = [
+    "index.html",
+    "tutorial.html",
+    "frameworks/fastapi.html",
+    "frameworks/starlette.html",
+    "frameworks/raw-asgi.html",
+    "frameworks/django.html",
+    "frameworks/flask.html",
+    "frameworks/datasette.html",
+    "frameworks/falcon.html",
+    "frameworks/websockets.html",
+    "frameworks/editor.html",
+]
+
+
+def test_the_pages_with_embeds_are_those_tested(docs_site: Path) -> None:
+    assert sorted(_pages_with_embeds(docs_site)) == sorted(DOCS_PAGES)
+
+
+@pytest.mark.parametrize("path", DOCS_PAGES)
+def test_every_embed_of_the_page_works_in_chromium(
+    path: str, docs_site: Path, docs_url: str, offline_context: Any
+) -> None:
+    configs = _pages_with_embeds(docs_site).get(path, [])
+    assert configs, path
+    page = offline_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(docs_url + path)
+    for index, config in enumerate(configs):
+        began = time.monotonic()
+        embed = page.locator(".live-asgi").nth(index)
+        embed.scroll_into_view_if_needed()
+        if config["autostart"] == "click":
+            embed.get_by_role("button", name=re.compile(config.get("prompt") or "Run the app")).click()
+        page.wait_for_function(
+            "([i]) => { const e = document.querySelectorAll('.live-asgi')[i];"
+            " return e && (e.dataset.state === 'running' || e.dataset.state === 'failed'); }",
+            arg=[index],
+            timeout=APP_STARTUP_MS,
+        )
+        assert embed.get_attribute("data-state") == "running", (path, embed.inner_text())
+        started = time.monotonic()
+        CHECKS[config["name"]](page, embed, app_frame(page, index), config)
+        print(
+            f"\n{path} {config['name']}: started in {started - began:.1f} s, "
+            f"used in {time.monotonic() - started:.1f} s"
+        )
+    assert errors == []
+    page.close()
