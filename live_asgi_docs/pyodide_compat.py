@@ -327,7 +327,7 @@ def _refuse_thread_start(self: threading.Thread) -> None:
     raise RuntimeError(
         f"can't start new thread: {what}. Python in the browser (Pyodide) cannot run threads: "
         "configure the app to work without them (see the docs of live-asgi-docs, "
-        "'Frameworks in the browser')."
+        "'Apps of every kind in the browser', threads the app starts)."
     )
 
 
