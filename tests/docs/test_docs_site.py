@@ -80,13 +80,16 @@ def test_every_link_within_the_site_leads_to_a_file(docs_site: Path) -> None:
         parser.feed(page.read_text())
         for link in parser.links:
             parts = urlsplit(link)
-            if parts.scheme or parts.netloc or not parts.path:
+            if parts.scheme or parts.netloc or not (parts.path or parts.fragment):
                 continue
-            target = (page.parent / unquote(parts.path)).resolve()
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
             if target.is_dir():
                 target = target / "index.html"
             if not target.is_file():
                 broken.append(f"{page.relative_to(docs_site)}: {link}")
+            elif parts.fragment and target.suffix == ".html":
+                if f'id="{unquote(parts.fragment)}"' not in target.read_text():
+                    broken.append(f"{page.relative_to(docs_site)}: {link} (no such anchor)")
     assert broken == []
 
 
