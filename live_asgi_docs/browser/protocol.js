@@ -136,11 +136,6 @@ export const SOCKET = Object.freeze({
  * @typedef {{type: typeof SOCKET.close, code: number | null, reason: string}} SocketClose
  * @typedef {{type: typeof SOCKET.gone}} SocketGone
  * @typedef {SocketSend | SocketClose | SocketGone} SocketCommand
- *
- * App worker -> snapshot worker, and its one answer.
- * @typedef {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[],
- *   sitePackages: string}} SnapshotJob
- * @typedef {{type: typeof MSG.snapshot, ok: boolean, detail: string}} SnapshotResult
  */
 
 /**
@@ -176,10 +171,6 @@ export const sendOpenSocket = post;
 export const sendSocketEvent = post;
 /** @type {(target: Target, message: SocketCommand, transfer?: Transferable[]) => void} */
 export const sendSocketCommand = post;
-/** @type {(target: Target, message: SnapshotJob, transfer?: Transferable[]) => void} */
-export const sendSnapshotJob = post;
-/** @type {(target: Target, message: SnapshotResult, transfer?: Transferable[]) => void} */
-export const sendSnapshotResult = post;
 
 /** Statuses whose Response must have a null body (the bridge's `NULL_BODY_STATUSES`). */
 export const NULL_BODY = new Set([101, 103, 204, 205, 304]);

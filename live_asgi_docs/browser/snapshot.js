@@ -2,13 +2,15 @@
 /**
  * Memory snapshots of an app worker's interpreter, kept in the reader's browser.
  *
- * First visit: the app starts the normal way; once it is ready, a background
- * worker (`snapshot-worker.js`) loads a second interpreter with
- * `_makeSnapshot`, unpacks the app's wheels, imports every package of the
- * lock and the bridge's standard-library modules (the slow part: compiling
- * FastAPI, pydantic, ...), and saves the wasm memory to Cache Storage. The
- * app itself is NOT in the snapshot: it is imported fresh on every start, so
- * its import-time side effects (files, state) happen as usual.
+ * First visit: the app worker loads its interpreter with `_makeSnapshot`,
+ * unpacks the app's wheels, imports every package of the lock and the
+ * bridge's standard-library modules (the slow part: FastAPI, pydantic, ...),
+ * copies the wasm memory, and only then imports the app. The copy is stored
+ * in Cache Storage in the background, so a snapshot exists about as soon as
+ * the app is ready (a reader who leaves at once still gets it), and no second
+ * interpreter competes with the app's first pages. The app itself is NOT in
+ * the snapshot: it is imported fresh on every start, so its import-time side
+ * effects (files, state) happen as usual.
  *
  * Later visits: the memory is restored (`_loadSnapshot`), the wheels' files
  * are unpacked again (the snapshot holds memory, not the virtual file system,
@@ -225,38 +227,64 @@ export function importModules(pyodide, modules) {
 }
 
 /**
- * Make and store the snapshot for a key, in a fresh interpreter (run it in a
- * background worker: it takes as long as a start).
- * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[],
- *   sitePackages: string, loadPyodide: Function}} options `imports`: what to import, the
- *   packages' modules and the bridge's (the manifest's `bridge_imports`)
- * @returns {Promise<SnapshotRecord>}
+ * Whether the lock's packages can be set up the way a snapshot needs (their
+ * wheels unpacked as plain archives into site-packages): not when one is a
+ * shared library or installs elsewhere, which only Pyodide's package loading
+ * knows how to place.
+ * @param {Lock} lock
+ * @param {string[]} packages
  */
-export async function makeSnapshot({ key, indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide }) {
-  const wheelBytes = wheels.map(fetchBytes);
-  wheelBytes.forEach((p) => p.catch(() => {}));
-  const pyodide = await loadPyodide({ indexURL, stdLibURL, _makeSnapshot: true });
-  await unpackWheels(pyodide, wheelBytes, sitePackages);
-  const imported = importModules(pyodide, imports);
-  return saveSnapshot(pyodide, key, imported);
+export function snapshotable(lock, packages) {
+  return packages.every((name) => {
+    const entry = /** @type {{shared_library?: boolean, install_dir?: string} | undefined} */ (lock.packages[name]);
+    return !!entry && !entry.shared_library && (entry.install_dir ?? "site") === "site";
+  });
 }
 
 /**
- * Snapshot an interpreter loaded with `_makeSnapshot: true` whose wheels are
- * unpacked and whose dependencies are imported, and store it.
- * @param {any} pyodide
+ * Start an interpreter for a first visit and take its snapshot on the way:
+ * load it with `_makeSnapshot`, unpack the wheels, import the dependencies,
+ * copy the memory; the copy is stored in the background (`saved`) while the
+ * caller goes on to import the app in the same interpreter.
+ * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[],
+ *   sitePackages: string, loadPyodide: Function, config?: object}} options `imports`: what to
+ *   import, the packages' modules and the bridge's (the manifest's `bridge_imports`);
+ *   `config`: more options for `loadPyodide` (stdout, stderr)
+ * @returns {Promise<{pyodide: any, saved: Promise<SnapshotRecord>}>}
+ */
+export async function startAndSnapshot({ key, indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide, config = {} }) {
+  const wheelBytes = wheels.map(fetchBytes);
+  wheelBytes.forEach((p) => p.catch(() => {}));
+  const pyodide = await loadPyodide({ ...config, indexURL, stdLibURL, _makeSnapshot: true });
+  await unpackWheels(pyodide, wheelBytes, sitePackages);
+  const imported = importModules(pyodide, imports);
+  /** @type {Promise<SnapshotRecord>} */
+  let saved;
+  try {
+    const state = dynlibState(pyodide._module);
+    const bytes = pyodide.makeMemorySnapshot();
+    saved = saveSnapshot(bytes, key, imported, state);
+  } catch (err) {
+    saved = Promise.reject(err);
+  }
+  saved.catch(() => {}); // the caller reports it when it wants to
+  return { pyodide, saved };
+}
+
+/**
+ * Store a snapshot's memory (from `makeMemorySnapshot()`) with its record.
+ * @param {Uint8Array} bytes
  * @param {string} key
  * @param {string[]} imported
+ * @param {{dynlibs: Dynlib[], tableLength: number}} state the interpreter's {@link dynlibState} when the memory was copied
  * @returns {Promise<SnapshotRecord>}
  */
-export async function saveSnapshot(pyodide, key, imported) {
-  const state = dynlibState(pyodide._module);
-  const bytes = pyodide.makeMemorySnapshot();
+export async function saveSnapshot(bytes, key, imported, state) {
   /** @type {SnapshotRecord} */
   const record = { format: SNAPSHOT_FORMAT, key, sha256: await sha256(bytes), size: bytes.byteLength, imported, ...state };
   const cache = await caches.open(SNAPSHOT_CACHE);
   await cache.put(recordUrl(key), new Response(JSON.stringify(record), { headers: { "content-type": "application/json" } }));
-  await cache.put(memoryUrl(key), new Response(bytes));
+  await cache.put(memoryUrl(key), new Response(/** @type {Uint8Array<ArrayBuffer>} */ (bytes)));
   await pruneSnapshots(key);
   return record;
 }

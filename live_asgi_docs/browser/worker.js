@@ -22,14 +22,8 @@
  */
 
 import { exceptionText } from "./embed.js";
-import { MSG, SOCKET, readManifest, sendResponse, sendSnapshotJob, sendSocketEvent, sendToPage } from "./protocol.js";
-import { lockContents, restoreFromSnapshot, snapshotKey } from "./snapshot.js";
-
-/** How long after a first start the snapshot for the next visit is made: the
- * app's first page should not compete with a second interpreter, but a reader
- * who leaves after a few seconds should still find the snapshot next time
- * (with bytecode from the build, making one takes about as long as a bare start). */
-const SNAPSHOT_DELAY_MS = 500;
+import { MSG, SOCKET, readManifest, sendResponse, sendSocketEvent, sendToPage } from "./protocol.js";
+import { lockContents, restoreFromSnapshot, snapshotKey, snapshotable, startAndSnapshot } from "./snapshot.js";
 
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
@@ -235,12 +229,27 @@ async function boot(msg) {
   // A snapshot of the interpreter with the app's packages imported, kept by
   // this browser since an earlier visit; null when absent or unusable.
   const key = await snapshotKey({ app: msg.manifest, runtime: msg.runtime, stdlib: stdLibURL, lock: manifest.lock, userAgent: navigator.userAgent });
-  const { wheels, imports } = lockContents(await lock, manifest.packages, wheelsBase);
+  const lockFile = await lock;
+  const { wheels, imports } = lockContents(lockFile, manifest.packages, wheelsBase);
   const sitePackages = manifest.site_packages;
   pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, stdLibURL, wheels, sitePackages, loadPyodide, config: output });
   const restored = pyodide !== null;
+  /** @type {Promise<import("./snapshot.js").SnapshotRecord> | null} */
+  let saved = null;
   if (restored) {
     console.info(`live-asgi: ${manifest.name} started from a snapshot`);
+  } else if (typeof caches !== "undefined" && snapshotable(lockFile, manifest.packages)) {
+    // The snapshot for the next visit is taken on the way, before the app is imported.
+    ({ pyodide, saved } = await startAndSnapshot({
+      key,
+      indexURL: msg.runtime,
+      stdLibURL,
+      wheels,
+      imports: [...imports, ...manifest.bridge_imports],
+      sitePackages,
+      loadPyodide,
+      config: output,
+    }));
   } else {
     // The wheels download while the runtime boots (Pyodide's `packages`).
     /** @type {string[]} */
@@ -248,7 +257,7 @@ async function boot(msg) {
     pyodide = await loadPyodide({
       indexURL: msg.runtime,
       stdLibURL,
-      lockFileContents: lock,
+      lockFileContents: lockFile,
       packageBaseUrl: wheelsBase,
       packages: manifest.packages,
       ...output,
@@ -259,6 +268,10 @@ async function boot(msg) {
     });
     if (problems.length) throw new Error(`the app's packages could not be installed: ${problems.join("; ")}`);
   }
+  saved?.then(
+    (record) => snapshotDone(manifest.name, true, `${record.size} bytes, ${record.imported.length} modules`),
+    (err) => snapshotDone(manifest.name, false, String(err)),
+  );
   const runtimeReady = performance.now();
   enter("app");
   app = manifest;
@@ -281,28 +294,17 @@ async function boot(msg) {
   const timings = { runtime: Math.round(runtimeReady), app: Math.round(performance.now() - runtimeReady) };
   console.info(`live-asgi: ${manifest.name} ready: runtime and packages ${timings.runtime} ms, app ${timings.app} ms${restored ? " (from a snapshot)" : ""}`);
   sendToPage(scope, { type: MSG.ready, memory: pyodide._module.HEAP8.buffer.byteLength, restored, timings });
-  if (!restored && typeof caches !== "undefined") {
-    // Off the critical path: the next visit starts from this snapshot.
-    setTimeout(() => {
-      const maker = new Worker(new URL("snapshot-worker.js", import.meta.url), {
-        type: "module",
-        name: `live-asgi snapshot ${manifest.name}`,
-      });
-      maker.onmessage = (/** @type {MessageEvent<import("./protocol.js").SnapshotResult>} */ event) => {
-        const { ok, detail } = event.data;
-        console.info(`live-asgi: ${manifest.name}: snapshot for the next visit ${ok ? "saved" : "not made"}: ${detail}`);
-        sendToPage(scope, { type: MSG.snapshot, ok });
-      };
-      sendSnapshotJob(maker, {
-        key,
-        indexURL: msg.runtime,
-        stdLibURL,
-        wheels,
-        imports: [...imports, ...manifest.bridge_imports],
-        sitePackages,
-      });
-    }, SNAPSHOT_DELAY_MS);
-  }
+}
+
+/**
+ * Tell the console and the page that the snapshot for the next visit is stored (or not).
+ * @param {string} name the app's name
+ * @param {boolean} ok
+ * @param {string} detail
+ */
+function snapshotDone(name, ok, detail) {
+  console.info(`live-asgi: ${name}: snapshot for the next visit ${ok ? "saved" : "not made"}: ${detail}`);
+  sendToPage(scope, { type: MSG.snapshot, ok });
 }
 
 /**

@@ -94,7 +94,7 @@ def test_an_edited_route_runs_in_the_same_runtime_at_the_page_the_frame_showed(
     wait_frame_text(frame, "#title", "Hello from the editor")
     frame.click("#second")
     wait_frame_text(frame, "#title", "Second page")
-    # The snapshot for the next visit loads a second runtime in the background: let it finish.
+    # The snapshot for the next visit is stored in the background: let it finish.
     page.wait_for_function("document.querySelector('.live-asgi').dataset.snapshot")
     requests = Requests(context)
     type_after(page, "main.py", "Second page", ", edited")

@@ -1,7 +1,7 @@
 // Unit tests of the snapshot module's pure parts: node --test tests/js/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lockContents, rejectReason, sha256, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
+import { lockContents, rejectReason, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
 
 const identity = {
   app: "https://h/_static/_live_asgi/apps/todo/manifest.json",
@@ -37,6 +37,21 @@ test("lockContents gives the wheels' URLs and the import names, and names a miss
     imports: ["fastapi", "multipart", "python_multipart"],
   });
   assert.throws(() => lockContents(lock, ["nope"], "https://h/w/"), /no package nope/);
+});
+
+test("snapshotable: plain site-packages wheels only; a shared library or another install place needs Pyodide's loader", () => {
+  const lock = {
+    packages: {
+      fastapi: { file_name: "f.whl", install_dir: "site", shared_library: false },
+      old: { file_name: "o.whl" },
+      libfoo: { file_name: "l.zip", install_dir: "dynlib", shared_library: true },
+      odd: { file_name: "x.whl", install_dir: "stdlib" },
+    },
+  };
+  assert.equal(snapshotable(lock, ["fastapi", "old"]), true);
+  assert.equal(snapshotable(lock, ["fastapi", "libfoo"]), false);
+  assert.equal(snapshotable(lock, ["odd"]), false);
+  assert.equal(snapshotable(lock, ["missing"]), false);
 });
 
 /** A fake memory image with Pyodide's snapshot magic number. */
