@@ -301,6 +301,8 @@ def run(
                         if timings:
                             figures.add(f"{name}: worker boot to runtime+packages ready", timings["runtime"])
                             figures.add(f"{name}: app import and startup", timings["app"])
+                            for step, ms in timings.get("steps", {}).items():
+                                figures.add(f"{name}: step: {step}", ms)
                         if name == "revisit":
                             restored = page.get_attribute(".live-asgi", "data-restored") == "true"
                             figures.add("revisit from snapshot (1 = yes)", 1.0 if restored else 0.0)
@@ -418,7 +420,14 @@ def summarize(figures: Figures) -> dict[str, Any]:
             c - b for c, b in zip(cold, bare, strict=False)
         ]
     out: dict[str, Any] = {}
+    order = []
     for name in ORDER:
+        order.append(name)
+        if name.endswith(": worker boot to runtime+packages ready"):
+            # Where that went, step by step (named by the worker).
+            prefix = name.split(":")[0] + ": step: "
+            order += [step for step in figures.samples if step.startswith(prefix)]
+    for name in order:
         values = figures.samples.get(name)
         if not values:
             continue

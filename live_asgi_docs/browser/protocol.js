@@ -85,7 +85,9 @@ export const SOCKET = Object.freeze({
  * @typedef {{type: typeof MSG.progress, stage: string, done: number, downloading: number}} ProgressMessage
  *   `done`: bytes downloaded so far; `downloading`: downloads still open (the page's
  *   watchdog tells a stalled network from a worker busy computing by it)
- * @typedef {{runtime: number, app: number}} Timings
+ * @typedef {{runtime: number, app: number, steps?: Record<string, number>}} Timings  ms since the worker
+ *   began to runtime and packages ready, then the app's import and startup; `steps`: where the
+ *   first part went, step by step (ms each)
  * @typedef {{type: typeof MSG.ready, memory: number, restored: boolean, timings: Timings}} ReadyMessage
  * @typedef {{type: typeof MSG.failed, message: string, traceback?: string}} FailedMessage
  * @typedef {{type: typeof MSG.crashed, message: string}} CrashedMessage

@@ -250,14 +250,19 @@ export function snapshotable(lock, packages) {
  *   sitePackages: string, loadPyodide: Function, config?: object}} options `imports`: what to
  *   import, the packages' modules and the bridge's (the manifest's `bridge_imports`);
  *   `config`: more options for `loadPyodide` (stdout, stderr)
+ * @param {Record<string, number>} [steps] filled with how long each step took (ms)
  * @returns {Promise<{pyodide: any, saved: Promise<SnapshotRecord>}>}
  */
-export async function startAndSnapshot({ key, indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide, config = {} }) {
+export async function startAndSnapshot({ key, indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide, config = {} }, steps = {}) {
+  const step = stepper(steps);
   const wheelBytes = wheels.map(fetchBytes);
   wheelBytes.forEach((p) => p.catch(() => {}));
   const pyodide = await loadPyodide({ ...config, indexURL, stdLibURL, _makeSnapshot: true });
+  step("runtime loaded");
   await unpackWheels(pyodide, wheelBytes, sitePackages);
+  step("wheels unpacked");
   const imported = importModules(pyodide, imports);
+  step("packages imported");
   /** @type {Promise<SnapshotRecord>} */
   let saved;
   try {
@@ -267,6 +272,7 @@ export async function startAndSnapshot({ key, indexURL, stdLibURL, wheels, impor
   } catch (err) {
     saved = Promise.reject(err);
   }
+  step("memory copied");
   saved.catch(() => {}); // the caller reports it when it wants to
   return { pyodide, saved };
 }
@@ -332,10 +338,13 @@ export async function discardSnapshot(key) {
  * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], sitePackages: string,
  *   loadPyodide: Function, config?: object}} options
  *   `wheels`: the wheels' URLs; `config`: more options for `loadPyodide` (stdout, stderr).
+ * @param {Record<string, number>} [steps] filled with how long each step took (ms)
  * @returns {Promise<any>} the interpreter, or `null`
  */
-export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, sitePackages, loadPyodide, config = {} }) {
+export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, sitePackages, loadPyodide, config = {} }, steps = {}) {
+  const step = stepper(steps);
   const stored = await readSnapshot(key);
+  step("snapshot read");
   if (!stored) return null;
   const wheelBytes = wheels.map(fetchBytes);
   wheelBytes.forEach((p) => p.catch(() => {})); // awaited below; no unhandled rejection meanwhile
@@ -357,14 +366,31 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
         return createModule(settings);
       },
     });
+    step("runtime restored");
     await unpackWheels(pyodide, wheelBytes, sitePackages);
+    step("wheels unpacked");
     reattachDynlibs(pyodide._module, stored.record);
+    step("extensions attached");
     return pyodide;
   } catch (err) {
     console.warn(`live-asgi: the stored snapshot could not be restored, starting normally: ${err}`);
     await discardSnapshot(key);
     return null;
   }
+}
+
+/**
+ * A function that records, under a name, the ms since its previous call.
+ * @param {Record<string, number>} steps
+ * @returns {(name: string) => void}
+ */
+function stepper(steps) {
+  let last = performance.now();
+  return (name) => {
+    const now = performance.now();
+    steps[name] = Math.round(now - last);
+    last = now;
+  };
 }
 
 /**

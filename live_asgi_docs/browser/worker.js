@@ -232,7 +232,9 @@ async function boot(msg) {
   const lockFile = await lock;
   const { wheels, imports } = lockContents(lockFile, manifest.packages, wheelsBase);
   const sitePackages = manifest.site_packages;
-  pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, stdLibURL, wheels, sitePackages, loadPyodide, config: output });
+  /** @type {Record<string, number>} the worker's start, the manifest, the lock and Pyodide's loader, then each step */
+  const steps = { "worker, manifest and lock": Math.round(performance.now()) };
+  pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, stdLibURL, wheels, sitePackages, loadPyodide, config: output }, steps);
   const restored = pyodide !== null;
   /** @type {Promise<import("./snapshot.js").SnapshotRecord> | null} */
   let saved = null;
@@ -249,7 +251,7 @@ async function boot(msg) {
       sitePackages,
       loadPyodide,
       config: output,
-    }));
+    }, steps));
   } else {
     // The wheels download while the runtime boots (Pyodide's `packages`).
     /** @type {string[]} */
@@ -291,8 +293,9 @@ async function boot(msg) {
   bridge = await launch();
   booting = false;
   // Where the start went (ms since the worker began), for the benchmark and curious readers.
-  const timings = { runtime: Math.round(runtimeReady), app: Math.round(performance.now() - runtimeReady) };
-  console.info(`live-asgi: ${manifest.name} ready: runtime and packages ${timings.runtime} ms, app ${timings.app} ms${restored ? " (from a snapshot)" : ""}`);
+  const timings = { runtime: Math.round(runtimeReady), app: Math.round(performance.now() - runtimeReady), steps };
+  const detail = Object.entries(steps).map(([name, ms]) => `${name} ${ms} ms`).join(", ");
+  console.info(`live-asgi: ${manifest.name} ready: runtime and packages ${timings.runtime} ms (${detail}), app ${timings.app} ms${restored ? " (from a snapshot)" : ""}`);
   sendToPage(scope, { type: MSG.ready, memory: pyodide._module.HEAP8.buffer.byteLength, restored, timings });
 }
 
