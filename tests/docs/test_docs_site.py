@@ -133,6 +133,16 @@ def _polls(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
     frame.check("text=Django in the browser")
     frame.click("input[type=submit]")
     wait_frame_text(frame, "#results", "Django in the browser -- 1 vote")
+    # The admin: a login through its CSRF-checked form, styled by the static files handler.
+    frame.click("nav >> text=Admin")
+    frame.fill("#id_username", "admin")
+    frame.fill("#id_password", "admin")
+    frame.click("input[type=submit]")
+    wait_frame_text(frame, "#content h1", "Site administration")
+    frame.wait_for_function(
+        "[...document.styleSheets].some((s) => s.href && s.href.endsWith('/static/admin/css/base.css')"
+        " && s.cssRules.length > 0)"
+    )
 
 
 def _datasette(page: Any, embed: Any, frame: Any, config: dict[str, Any]) -> None:
