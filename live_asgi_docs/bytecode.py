@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,8 @@ class Compiled:
         wheels: Compiled wheels by file name.
         bundles: Compiled app bundles by app name.
         modules: How many modules were compiled.
+        sources: The sources that bytecode replaced, in folders ``stdlib/`` and
+            ``site-packages/`` (the browser fetches one when a traceback shows it).
     """
 
     key: str
@@ -48,6 +51,7 @@ class Compiled:
     wheels: dict[str, Path]
     bundles: dict[str, Path]
     modules: int
+    sources: Path
 
 
 def _digest(*parts: bytes) -> str:
@@ -136,6 +140,9 @@ def compile_site(
                 report = json.loads(proc.stdout)
             except ValueError:
                 return None, f"compiling in Node gave no report: {proc.stdout[-300:]!r}"
+            with zipfile.ZipFile(out / "sources.zip") as zf:
+                zf.extractall(out / "sources")
+            (out / "sources.zip").unlink()
             (out / "report.json").write_text(json.dumps(report))
             publish_dir(out, target, complete)
     report = json.loads((target / "report.json").read_text())
@@ -147,6 +154,7 @@ def compile_site(
             wheels={p.name: target / "wheels" / p.name for p in wheels},
             bundles={name: target / "bundles" / f"{name}.zip" for name in names},
             modules=modules,
+            sources=target / "sources",
         ),
         "",
     )

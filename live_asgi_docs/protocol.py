@@ -119,3 +119,6 @@ class Manifest(_ManifestRequired, total=False):
 
     #: The standard library zip with the build's bytecode (absent: the runtime's own).
     stdlib: str
+    #: The folder of the sources that the build's bytecode replaced, fetched
+    #: only when a traceback shows their lines (absent: no bytecode).
+    sources: str

@@ -40,6 +40,12 @@ Threads
     default password hasher needs it. :func:`install` adds
     :func:`pbkdf2_hmac` (RFC 8018 on top of :func:`hmac.digest`, same results
     as CPython's) when it is missing.
+
+Sources of bytecode-only modules
+    The build ships the modules an app's start imports as bytecode *instead
+    of* source (the standard library's and the wheels'). :func:`show_sources`
+    lets ``linecache`` (tracebacks, ``warnings``, ``inspect.getsource``) fetch
+    such a module's source from the site when it is first asked for a line.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ import contextvars
 import hashlib
 import hmac
 import importlib.util
+import linecache
 import logging.handlers
 import queue
 import sys
@@ -61,9 +68,12 @@ from typing import Any, TypeVar
 
 __all__ = [
     "as_worker_thread",
+    "hide_sources",
     "install",
     "pbkdf2_hmac",
     "run_inline",
+    "show_sources",
+    "source_folders",
     "threads_available",
     "uninstall",
     "wait_inline",
@@ -520,3 +530,75 @@ def uninstall() -> None:
             delattr(obj, name)
         else:
             setattr(obj, name, value)
+
+
+def _fetch_text(url: str) -> str | None:
+    """A text file from the site, synchronously (a Web Worker may), or None."""
+    from js import XMLHttpRequest  # type: ignore[import-not-found]  # only in Pyodide
+
+    request = XMLHttpRequest.new()
+    request.open("GET", url, False)
+    try:
+        request.send(None)
+    except Exception:
+        return None
+    return str(request.responseText) if request.status == 200 else None
+
+
+_original_updatecache: Callable[..., list[str]] | None = None
+
+
+def source_folders(site_packages: str) -> dict[str, str]:
+    """Where bytecode-only modules lie in Pyodide, and their sources' folder on the site.
+
+    The build writes the sources there (``node/pycompile.py``); the browser
+    reads them from there.
+    """
+    stdlib = f"/lib/python{sys.version_info[0]}{sys.version_info[1]}.zip/"
+    return {stdlib: "stdlib/", site_packages.rstrip("/") + "/": "site-packages/"}
+
+
+def show_sources(base_url: str, site_packages: str, fetch: Callable[[str], str | None] | None = None) -> None:
+    """Let ``linecache`` find the source of a bytecode-only module on the site.
+
+    Args:
+        base_url: The URL of the folder of the sources (ending in a slash).
+        site_packages: Where wheels are unpacked in this interpreter.
+        fetch: Reads a URL as text, None when it cannot (default: a synchronous
+            request, as Pyodide's worker may make).
+    """
+    global _original_updatecache
+    read = fetch or _fetch_text
+    if _original_updatecache is None:
+        _original_updatecache = linecache.updatecache
+    original = _original_updatecache
+    folders = {prefix: base_url + folder for prefix, folder in source_folders(site_packages).items()}
+    missing: set[str] = set()
+
+    def updatecache(filename: str, module_globals: Any = None) -> list[str]:
+        lines = original(filename, module_globals)
+        if lines or filename in missing:
+            return lines
+        for prefix, url in folders.items():
+            if filename.startswith(prefix) and filename.endswith(".py"):
+                text = read(url + filename[len(prefix) :])
+                break
+        else:
+            return lines
+        if text is None:
+            missing.add(filename)  # asked once: a traceback stays fast without it
+            return lines
+        found = [line + "\n" for line in text.splitlines()] or ["\n"]
+        # No modification time: checkcache() keeps the entry.
+        linecache.cache[filename] = (len(text), None, found, filename)
+        return found
+
+    linecache.updatecache = updatecache
+
+
+def hide_sources() -> None:
+    """Undo :func:`show_sources` (for tests in CPython)."""
+    global _original_updatecache
+    if _original_updatecache is not None:
+        linecache.updatecache = _original_updatecache
+        _original_updatecache = None

@@ -419,6 +419,8 @@ class LiveSite:
         if compiled is not None:
             bytecode_dir = assets / f"bytecode-{compiled.key}"
             _copy_if_changed(compiled.stdlib, bytecode_dir / "python_stdlib.zip")
+            for file in compiled.sources.rglob("*.py"):
+                _copy_if_changed(file, bytecode_dir / "sources" / file.relative_to(compiled.sources))
             note = f"bytecode compiled for {compiled.modules} modules"
         else:
             note = f"no bytecode ({why_not})"
@@ -465,6 +467,7 @@ class LiveSite:
             if compiled is not None:
                 # The standard library with bytecode (else the runtime's own).
                 content["stdlib"] = f"../../bytecode-{compiled.key}/python_stdlib.zip"
+                content["sources"] = f"../../bytecode-{compiled.key}/sources/"
             manifest = json.dumps(content, indent=1).encode()
             _write_if_changed(app_dir / protocol.MANIFEST_NAME, manifest)
             build.update(manifest)

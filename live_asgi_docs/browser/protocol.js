@@ -254,7 +254,7 @@ export const EMBED_CONFIG_KEYS = {
 /**
  * An app's `manifest.json`.
  * @typedef {{name: string, target: string, bundle: string, lock: string, packages: string[],
- *   wheels: string, stdlib?: string, debug: boolean, site_packages: string, bridge_imports: string[]}} Manifest
+ *   wheels: string, stdlib?: string, sources?: string, debug: boolean, site_packages: string, bridge_imports: string[]}} Manifest
  */
 /** @type {KeyTable} */
 export const MANIFEST_KEYS = {
@@ -265,6 +265,7 @@ export const MANIFEST_KEYS = {
   packages: { type: "string[]" },
   wheels: { type: "string" },
   stdlib: { type: "string", optional: true },
+  sources: { type: "string", optional: true },
   debug: { type: "boolean" },
   site_packages: { type: "string" },
   bridge_imports: { type: "string[]" },

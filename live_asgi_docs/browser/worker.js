@@ -286,6 +286,12 @@ async function boot(msg) {
   const sys = pyodide.pyimport("sys");
   sys.path.insert(0, appDir);
   sys.destroy();
+  if (manifest.sources) {
+    // Modules shipped as bytecode only: a traceback fetches the source it shows.
+    const compat = pyodide.pyimport("_live_asgi_compat");
+    compat.show_sources(new URL(manifest.sources, base).href, manifest.site_packages);
+    compat.destroy();
+  }
   startApp = pyodide.pyimport("_live_asgi_bridge").load;
   rootPath = msg.rootPath;
   // The reader's edits (kept by the page since an earlier visit) replace the published files.

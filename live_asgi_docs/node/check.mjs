@@ -9,8 +9,7 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { installApp, startPyodide } from "./pyodide_node.mjs";
 
 const REPORT_MARK = "live-asgi-check-report:";
 
@@ -38,11 +37,9 @@ process.on("unhandledRejection", (err) => finish({ ok: false, stage: "runtime", 
 const job = JSON.parse(await readFile(process.argv[2], "utf8"));
 const log = (/** @type {string} */ line) => process.stderr.write(`[${job.name}] ${line}\n`);
 
-const { loadPyodide } = await import(pathToFileURL(join(job.runtime, "pyodide.mjs")).href);
 /** @type {string[]} */
 const problems = [];
-const pyodide = await loadPyodide({
-  indexURL: `${job.runtime}/`,
+const pyodide = await startPyodide(job.runtime, {
   lockFileContents: JSON.parse(await readFile(job.lock, "utf8")),
   packageBaseUrl: `${job.wheels}/`,
   packages: job.packages,
@@ -58,11 +55,7 @@ if (problems.length) {
 
 // The same layout as the browser's worker: the app's code and the bridge's
 // files side by side in one folder on sys.path.
-const appDir = `/home/pyodide/live_asgi_apps/${job.name}`;
-pyodide.FS.mkdirTree(appDir);
-pyodide.unpackArchive(new Uint8Array(await readFile(job.bundle)), "zip", { extractDir: appDir });
-pyodide.FS.writeFile(`${appDir}/_live_asgi_bridge.py`, await readFile(job.bridge, "utf8"));
-pyodide.FS.writeFile(`${appDir}/_live_asgi_compat.py`, await readFile(job.compat, "utf8"));
+const appDir = installApp(pyodide, job.name, job);
 pyodide.FS.writeFile(`${appDir}/_live_asgi_probe.py`, await readFile(job.probe, "utf8"));
 pyodide.pyimport("sys").path.insert(0, appDir);
 const probe = pyodide.pyimport("_live_asgi_probe");

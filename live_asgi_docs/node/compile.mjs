@@ -9,37 +9,32 @@
  *
  * job.json: {runtime, out, wheels: [path], bundles: [{path, out, prefix}],
  *            imports: [module], bridge: [path of bridge.py, path of pyodide_compat.py]}
+ * out gets python_stdlib.zip, wheels/, sources.zip (the sources replaced by bytecode).
  */
 import fs from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { readBytes, startPyodide, writeBridge } from "./pyodide_node.mjs";
 
 const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const runtime = job.runtime.endsWith("/") ? job.runtime : `${job.runtime}/`;
-const { loadPyodide } = await import(pathToFileURL(path.join(runtime, "pyodide.mjs")).href);
 // The interpreter's own output would mix with the report.
 const quiet = () => {};
-const pyodide = await loadPyodide({ indexURL: runtime, stdout: quiet, stderr: quiet });
+const pyodide = await startPyodide(job.runtime, { stdout: quiet, stderr: quiet });
 
-const bytes = (/** @type {string} */ file) => new Uint8Array(fs.readFileSync(file));
 /** @type {string} */
 const sitePackages = pyodide._api.sitePackages;
-for (const wheel of job.wheels) pyodide.unpackArchive(bytes(wheel), "zip", { extractDir: sitePackages });
+for (const wheel of job.wheels) pyodide.unpackArchive(readBytes(wheel), "zip", { extractDir: sitePackages });
 
 const work = "/tmp/live-asgi-compile";
-pyodide.FS.mkdirTree(`${work}/bridge`);
-pyodide.FS.writeFile(`${work}/pycompile.py`, bytes(new URL("pycompile.py", import.meta.url).pathname));
-// The bridge under the names the browser gives it (see worker.js).
 const [bridge, compat] = job.bridge;
-pyodide.FS.writeFile(`${work}/bridge/_live_asgi_bridge.py`, bytes(bridge));
-pyodide.FS.writeFile(`${work}/bridge/_live_asgi_compat.py`, bytes(compat));
-pyodide.FS.writeFile(`${work}/stdlib.zip`, bytes(path.join(runtime, "python_stdlib.zip")));
+writeBridge(pyodide, `${work}/bridge`, { bridge, compat });
+pyodide.FS.writeFile(`${work}/pycompile.py`, readBytes(new URL("pycompile.py", import.meta.url).pathname));
+pyodide.FS.writeFile(`${work}/stdlib.zip`, readBytes(path.join(job.runtime, "python_stdlib.zip")));
 const inputs = job.wheels.map((/** @type {string} */ wheel, /** @type {number} */ i) => {
-  pyodide.FS.writeFile(`${work}/in-${i}.whl`, bytes(wheel));
+  pyodide.FS.writeFile(`${work}/in-${i}.whl`, readBytes(wheel));
   return `${work}/in-${i}.whl`;
 });
 job.bundles.forEach((/** @type {{path: string}} */ bundle, /** @type {number} */ i) => {
-  pyodide.FS.writeFile(`${work}/bundle-${i}.zip`, bytes(bundle.path));
+  pyodide.FS.writeFile(`${work}/bundle-${i}.zip`, readBytes(bundle.path));
 });
 
 const sysPath = pyodide.pyimport("sys").path;
@@ -56,9 +51,9 @@ const report = pyodide
   )
   .toJs({ dict_converter: Object.fromEntries });
 
-fs.mkdirSync(job.out, { recursive: true });
-fs.writeFileSync(path.join(job.out, "python_stdlib.zip"), pyodide.FS.readFile(`${work}/out-stdlib.zip`));
 fs.mkdirSync(path.join(job.out, "wheels"), { recursive: true });
+fs.writeFileSync(path.join(job.out, "python_stdlib.zip"), pyodide.FS.readFile(`${work}/out-stdlib.zip`));
+fs.writeFileSync(path.join(job.out, "sources.zip"), pyodide.FS.readFile(`${work}/out-sources.zip`));
 job.wheels.forEach((/** @type {string} */ wheel, /** @type {number} */ i) => {
   fs.writeFileSync(path.join(job.out, "wheels", path.basename(wheel)), pyodide.FS.readFile(`${inputs[i]}.out`));
 });

@@ -3,25 +3,38 @@
 Runs inside Pyodide (under Node, started by ``compile.mjs``): the ``.pyc``
 files must carry the magic number of Pyodide's CPython, which the Python that
 builds the docs may not share. It imports what an app's start imports (the
-bridge, the lock's packages), then writes ``.pyc`` files for exactly the
-modules that were loaded:
+bridge, the lock's packages), then writes bytecode for exactly the modules
+that were loaded:
 
-- the standard library zip gets ``x.pyc`` beside ``x.py`` (``zipimport`` only
-  looks there, never in ``__pycache__``);
-- wheels and the app's bundle get ``__pycache__/x.cpython-314.pyc``.
+- in the standard library zip and in wheels, *instead of* their source
+  (``x.pyc`` where ``x.py`` was, as Pyodide's own ``py-compile`` does): a
+  download carries each module once. The sources go to a folder of their own
+  that the browser fetches from only when a traceback shows their lines.
+  A module that reads its own source while it is imported (anyio builds its
+  lazy imports with ``inspect.getsource``) keeps it, with its bytecode beside;
+- in the app's bundle, in ``__pycache__/`` beside the source (the app's code is
+  small, its editor and its tracebacks read it).
 
 Every ``.pyc`` is *unchecked-hash* (PEP 552): a timestamp ``.pyc`` would be
 stale in the browser, where unpacking gives every file a new modification
 time (and ``zipimport`` compares DOS times), so the source would be compiled
-anyway. Sources stay next to their bytecode: tracebacks keep their lines.
+anyway. Their code objects name the source's path, so tracebacks and
+``linecache`` look for the source where it was.
+
+Wheels also lose what no app running in a page reads: type stubs (``.pyi``),
+``tests/`` folders, documentation files, SBOMs and the long description in
+``METADATA``.
 """
 
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import importlib
 import importlib.util
+import io
+import linecache
 import sys
 import zipfile
 from collections.abc import Iterable
@@ -35,7 +48,11 @@ __all__ = [
     "import_all",
     "loaded_files",
     "pyc",
+    "unneeded",
 ]
+
+#: Deflate's best: every byte here is downloaded by every reader, compressed once.
+LEVEL = 9
 
 
 def pyc(source: bytes, filename: str) -> bytes:
@@ -57,36 +74,158 @@ def import_all(names: Iterable[str]) -> list[str]:
 
 
 def loaded_files() -> set[str]:
-    """The source files of every module imported so far."""
+    """The source files of every module imported so far (but frozen ones: never read)."""
     files = set()
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
-        if isinstance(path, str) and path.endswith(".py"):
+        origin = getattr(getattr(module, "__spec__", None), "origin", None)
+        if isinstance(path, str) and path.endswith(".py") and origin != "frozen":
             files.add(path)
     return files
 
 
-def _copy_info(info: zipfile.ZipInfo, name: str | None = None) -> zipfile.ZipInfo:
-    out = zipfile.ZipInfo(name or info.filename, info.date_time)
-    out.external_attr = info.external_attr
+def unneeded(name: str) -> bool:
+    """Whether a wheel's file is one no app in a page reads (stubs, tests, docs, SBOMs)."""
+    folders = name.split("/")[:-1]
+    if folders and folders[0].endswith(".dist-info"):
+        return "sboms" in folders
+    return (
+        name.endswith((".pyi", ".md", ".rst"))
+        or "tests" in folders
+        # Instructions for coding agents (FastAPI's .agents/skills).
+        or any(f.startswith(".") for f in folders)
+    )
+
+
+def _metadata_headers(data: bytes) -> bytes:
+    # The long description (pydantic's is its whole changelog) is the body
+    # after the headers; importlib.metadata's readers want the headers.
+    head, sep, _ = data.partition(b"\n\n")
+    return head + b"\n" if sep else data
+
+
+def _info(
+    name: str, date_time: tuple[int, int, int, int, int, int], external_attr: int = 0
+) -> zipfile.ZipInfo:
+    out = zipfile.ZipInfo(name, date_time)
+    out.external_attr = external_attr
     out.compress_type = zipfile.ZIP_DEFLATED
+    # A ZipInfo of its own ignores the ZipFile's level.
+    out.compress_level = LEVEL  # type: ignore[attr-defined]  # Python 3.13+
     return out
 
 
-def compile_stdlib(src: str, dst: str, prefix: str, wanted: set[str]) -> int:
-    """Copy the standard-library zip with ``.pyc`` files for the ``wanted`` sources.
+def _record_line(name: str, data: bytes) -> list[str]:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return [name, f"sha256={digest}", str(len(data))]
 
-    ``prefix`` is where the zip lies in the browser (``/lib/python314.zip/``).
+
+def _compile_zip(
+    src: str,
+    dst: str,
+    prefix: str,
+    wanted: set[str] | None,
+    sources: zipfile.ZipFile | None,
+    folder: str,
+    keep_source: set[str] = frozenset(),  # type: ignore[assignment]
+) -> int:
+    """Copy a zip unpacked (or imported) at ``prefix``, bytecode instead of the wanted sources.
+
+    ``wanted``: the sources to compile (absolute, as in the browser); ``None``
+    for all of them. The replaced sources go to ``sources`` under ``folder``
+    (when given; else they are dropped). ``keep_source``: sources read while
+    the app starts (``inspect.getsource``): their bytecode goes beside them.
+    A wheel's ``RECORD`` is rewritten for what it holds now; a wheel also
+    loses what :func:`unneeded` names.
     """
     count = 0
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+    record: tuple[zipfile.ZipInfo, bytes] | None = None
+    entries: dict[str, list[str] | None] = {}
+    is_wheel = src.endswith(".whl")
+    with (
+        zipfile.ZipFile(src) as zin,
+        zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zout,
+    ):
         for info in zin.infolist():
+            name = info.filename
+            if is_wheel and name.endswith(".dist-info/RECORD"):
+                record = (info, zin.read(info))
+                continue
+            path = prefix + name
+            if is_wheel and unneeded(name) and path not in (wanted or ()):
+                entries[name] = None
+                continue
             data = zin.read(info)
-            zout.writestr(_copy_info(info), data)
-            if info.filename.endswith(".py") and prefix + info.filename in wanted:
-                zout.writestr(_copy_info(info, info.filename + "c"), pyc(data, prefix + info.filename))
-                count += 1
+            if is_wheel and name.endswith(".dist-info/METADATA"):
+                data = _metadata_headers(data)
+            if name.endswith(".py") and (wanted is None or path in wanted):
+                try:
+                    code = pyc(data, path)
+                except SyntaxError:
+                    code = None  # never importable here: left to fail as it would
+                if code is not None:
+                    count += 1
+                    if path in keep_source:
+                        # The source stays; zipimport looks for bytecode beside
+                        # it, the file finder in __pycache__.
+                        compiled = name + "c" if not is_wheel else _cached_name(name)
+                        zout.writestr(_info(compiled, info.date_time, info.external_attr), code)
+                        entries[compiled] = _record_line(compiled, code)
+                    else:
+                        zout.writestr(_info(name + "c", info.date_time, info.external_attr), code)
+                        entries[name] = None
+                        entries[name + "c"] = _record_line(name + "c", code)
+                        if sources is not None:
+                            sources.writestr(_info(folder + name, info.date_time), data)
+                        continue
+            zout.writestr(_info(name, info.date_time, info.external_attr), data)
+            entries[name] = _record_line(name, data)
+        if record is not None:
+            info, data = record
+            rows = []
+            for row in csv.reader(io.StringIO(data.decode("utf-8"))):
+                if not row or row[0] not in entries:
+                    rows.append(row)  # the RECORD itself, or a file this copy never saw
+                    continue
+                new = entries.pop(row[0])
+                if new is not None:
+                    rows.append(new)
+            rows.extend(row for row in entries.values() if row is not None)
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerows(rows)
+            zout.writestr(_info(info.filename, info.date_time, info.external_attr), text.getvalue().encode())
     return count
+
+
+def compile_stdlib(
+    src: str,
+    dst: str,
+    prefix: str,
+    wanted: set[str],
+    sources: zipfile.ZipFile | None = None,
+    folder: str = "",
+    keep_source: set[str] = frozenset(),  # type: ignore[assignment]
+) -> int:
+    """Copy the standard-library zip with ``.pyc`` files instead of the ``wanted`` sources.
+
+    ``prefix`` is where the zip lies in the browser (``/lib/python314.zip/``);
+    ``zipimport`` imports ``x.pyc`` when there is no ``x.py``. The replaced
+    sources go to ``sources`` under ``folder``.
+    """
+    return _compile_zip(src, dst, prefix, wanted, sources, folder, keep_source)
+
+
+def compile_wheel(
+    src: str,
+    dst: str,
+    prefix: str,
+    wanted: set[str] | None,
+    sources: zipfile.ZipFile | None = None,
+    folder: str = "",
+    keep_source: set[str] = frozenset(),  # type: ignore[assignment]
+) -> int:
+    """Copy a wheel unpacked at ``prefix`` with ``.pyc`` files instead of the ``wanted`` sources."""
+    return _compile_zip(src, dst, prefix, wanted, sources, folder, keep_source)
 
 
 def _cached_name(name: str) -> str:
@@ -94,61 +233,31 @@ def _cached_name(name: str) -> str:
     return f"{folder}/__pycache__/{base[:-3]}.{sys.implementation.cache_tag}.pyc".lstrip("/")
 
 
-def _record_line(name: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{name},sha256={digest},{len(data)}\n"
-
-
-def compile_wheel(
-    src: str, dst: str, prefix: str, wanted: set[str] | None, beside: dict[str, bytes] | None = None
-) -> int:
-    """Copy a wheel (or any zip unpacked at ``prefix``) with ``__pycache__`` bytecode.
-
-    ``wanted``: the sources to compile (absolute, as unpacked); ``None`` for all.
-    ``beside``: sources that are written beside the unpacked files by others
-    (by name): only their bytecode goes into the zip.
-    A wheel's ``RECORD`` lists the added files.
-    """
-    count = 0
-    added = []
-    record: tuple[zipfile.ZipInfo, bytes] | None = None
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename.endswith(".dist-info/RECORD"):
-                record = (info, data)
-                continue
-            zout.writestr(_copy_info(info), data)
-            path = prefix + info.filename
-            if info.filename.endswith(".py") and (wanted is None or path in wanted):
-                try:
-                    code = pyc(data, path)
-                except SyntaxError:
-                    continue  # never importable here: left to fail as it would
-                name = _cached_name(info.filename)
-                zout.writestr(_copy_info(info, name), code)
-                added.append(_record_line(name, code))
-                count += 1
-        for name, source in sorted((beside or {}).items()):
-            info = zipfile.ZipInfo(_cached_name(name), (1980, 1, 1, 0, 0, 0))
-            zout.writestr(info, pyc(source, prefix + name), zipfile.ZIP_DEFLATED)
-            count += 1
-        if record is not None:
-            info, data = record
-            text = data.decode("utf-8")
-            if text and not text.endswith("\n"):
-                text += "\n"
-            zout.writestr(_copy_info(info), (text + "".join(added)).encode("utf-8"))
-    return count
-
-
 def compile_bundle(src: str, dst: str, prefix: str, beside: dict[str, bytes]) -> int:
-    """The app's own code, all of it (it is small, and imported on every start).
+    """The app's own code, all of it, bytecode in ``__pycache__`` beside the sources.
 
     ``beside``: the bridge's modules, which the worker writes into the app's
     folder (``_live_asgi_bridge.py``, ...): their bytecode travels with the app.
     """
-    return compile_wheel(src, dst, prefix, None, beside)
+    count = 0
+    with (
+        zipfile.ZipFile(src) as zin,
+        zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zout,
+    ):
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(_info(info.filename, info.date_time, info.external_attr), data)
+            if info.filename.endswith(".py"):
+                try:
+                    code = pyc(data, prefix + info.filename)
+                except SyntaxError:
+                    continue  # the app's own error, shown as the reader's start fails
+                zout.writestr(_info(_cached_name(info.filename), info.date_time, info.external_attr), code)
+                count += 1
+        for name, source in sorted(beside.items()):
+            zout.writestr(_info(_cached_name(name), (1980, 1, 1, 0, 0, 0)), pyc(source, prefix + name))
+            count += 1
+    return count
 
 
 def compile_all(
@@ -157,8 +266,8 @@ def compile_all(
     """What ``compile.mjs`` runs: import as an app's start does, then compile what was loaded.
 
     Reads ``work/stdlib.zip``, the wheels ``inputs`` and ``work/bundle-<i>.zip``
-    (unpacked in the browser at ``bundles[i]``); writes ``work/out-stdlib.zip``
-    and ``<input>.out`` beside every other input.
+    (unpacked in the browser at ``bundles[i]``); writes ``work/out-stdlib.zip``,
+    ``<input>.out`` beside every other input and ``work/out-sources.zip``.
     """
     failed = import_all(["_live_asgi_bridge", *imports])
     try:
@@ -167,12 +276,28 @@ def compile_all(
     except Exception:
         pass
     wanted = loaded_files()
-    stdlib_prefix = f"/lib/python{sys.version_info[0]}{sys.version_info[1]}.zip/"
-    report: dict[str, object] = {"failed": failed}
-    report["stdlib"] = compile_stdlib(f"{work}/stdlib.zip", f"{work}/out-stdlib.zip", stdlib_prefix, wanted)
-    report["wheels"] = sum(
-        compile_wheel(source, source + ".out", site_packages.rstrip("/") + "/", wanted) for source in inputs
+    # Modules whose source was read while they were imported (anyio builds its
+    # lazy imports from its own source with inspect.getsource) keep it.
+    keep_source = wanted & set(linecache.cache)
+    # Where the browser looks for the sources this replaces (the bridge's compat module says).
+    (stdlib_prefix, stdlib_folder), (wheel_prefix, wheel_folder) = (
+        importlib.import_module("_live_asgi_compat").source_folders(site_packages).items()
     )
+    report: dict[str, object] = {"failed": failed, "kept_source": sorted(keep_source)}
+    with zipfile.ZipFile(f"{work}/out-sources.zip", "w", zipfile.ZIP_STORED) as sources:
+        report["stdlib"] = compile_stdlib(
+            f"{work}/stdlib.zip",
+            f"{work}/out-stdlib.zip",
+            stdlib_prefix,
+            wanted,
+            sources,
+            stdlib_folder,
+            keep_source,
+        )
+        report["wheels"] = sum(
+            compile_wheel(source, source + ".out", wheel_prefix, wanted, sources, wheel_folder, keep_source)
+            for source in inputs
+        )
     bridge = {}
     for name in ("_live_asgi_bridge", "_live_asgi_compat"):
         with open(f"{work}/bridge/{name}.py", "rb") as f:

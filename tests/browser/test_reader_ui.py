@@ -148,6 +148,26 @@ def test_an_app_that_fails_to_import_shows_its_traceback(context: Any, ui_url: s
     assert page.get_by_role("button", name="Try again").is_visible()
 
 
+def test_a_traceback_through_bytecode_only_modules_shows_their_lines(context: Any, ui_url: str) -> None:
+    # The standard library's modules an app's start imports are shipped as
+    # bytecode only: the traceback fetches the sources it shows, no others.
+    requests = Requests(context)
+    page = context.new_page()
+    page.goto(ui_url + "brokenstdlib.html")
+    wait_state(page, ("failed",))
+    assert message(page) == "The app could not start: ValueError: Invalid IPv6 URL"
+    details = page.locator(".live-asgi details")
+    details.locator("summary").click()
+    traceback = details.locator("pre").inner_text()
+    assert 'File "/lib/python314.zip/urllib/parse.py"' in traceback
+    assert 'raise ValueError("Invalid IPv6 URL")' in traceback
+    # Each source once, only those the traceback shows (the import machinery's, urllib's).
+    fetched = [u.split("/sources/")[1] for u in requests.urls if "/sources/" in u]
+    shown = re.findall(r'File "/lib/python314\.zip/([^"]+)"', traceback)
+    assert "stdlib/urllib/parse.py" in fetched
+    assert sorted(fetched) == sorted({f"stdlib/{name}" for name in shown})
+
+
 def test_a_missing_runtime_file_is_named_in_the_frame(
     context: Any, ui_site: Path, tmp_path: Path, serve: Any
 ) -> None:

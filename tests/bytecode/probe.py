@@ -29,12 +29,14 @@ external.SourceLoader.source_to_code = _counting_source_to_code
 zipimport._compile_source = _counting_compile_source
 
 
-def probe(imports, app_dir, app_module):
+def probe(imports, app_dir, app_module, sources, site_packages, read_source):
     sys.path.insert(0, app_dir)
     for name in ["_live_asgi_bridge", *imports]:
         importlib.import_module(name)
     hot = list(compiled)
     app = importlib.import_module(app_module)
+    # As worker.js does, with the site's sources read from the disk.
+    importlib.import_module("_live_asgi_compat").show_sources(sources, site_packages, read_source)
     from starlette.routing import Router
 
     try:
@@ -52,6 +54,7 @@ def probe(imports, app_dir, app_module):
         "app_compiled": [p for p in compiled[len(hot) :] if p.startswith(app_dir)],
         "app_file": app.__file__,
         "stdlib_file": sys.modules["asyncio"].__file__,
+        "wheel_file": sys.modules["starlette.routing"].__file__,
         "wheel_traceback": wheel_tb,
         "stdlib_traceback": stdlib_tb,
     }

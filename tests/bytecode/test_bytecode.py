@@ -38,24 +38,47 @@ def probe(sample_sphinx_site: Path) -> dict[str, object]:
 def test_the_apps_start_compiles_no_module_from_source(probe: dict[str, object]) -> None:
     assert probe["compiled_for_start"] == []
     assert probe["app_compiled"] == []
-    # The standard library's bytecode sits beside its source in the zip.
+    # Bytecode instead of the source, in the standard library's zip and in wheels.
     assert str(probe["stdlib_file"]).endswith("/python314.zip/asyncio/__init__.pyc")
+    assert str(probe["wheel_file"]).endswith("/site-packages/starlette/routing.pyc")
 
 
 def test_tracebacks_through_compiled_modules_show_their_source_lines(probe: dict[str, object]) -> None:
     assert "raise NoMatchFound(" in str(probe["wheel_traceback"]), probe["wheel_traceback"]
     assert 'raise ValueError("Invalid IPv6 URL")' in str(probe["stdlib_traceback"]), probe["stdlib_traceback"]
+    # Fetched from the site's sources folder, only the files the tracebacks show.
+    assert probe["fetched"] == ["site-packages/starlette/routing.py", "stdlib/urllib/parse.py"]
 
 
-def test_the_bytecode_is_unchecked_hash_and_the_sources_stay(sample_sphinx_site: Path) -> None:
+def test_the_download_carries_bytecode_instead_of_sources(sample_sphinx_site: Path) -> None:
     assets = sample_sphinx_site / "_static" / "_live_asgi"
     manifest = json.loads((assets / "apps" / "todo" / "manifest.json").read_text())
-    stdlib = assets / "apps" / "todo" / manifest["stdlib"]
-    with zipfile.ZipFile(stdlib) as zf:
+    app_dir = assets / "apps" / "todo"
+    with zipfile.ZipFile(app_dir / manifest["stdlib"]) as zf:
         names = set(zf.namelist())
         header = zf.read("asyncio/__init__.pyc")[:16]
-    assert "asyncio/__init__.py" in names
+    assert "asyncio/__init__.py" not in names
     # PEP 552 flags: hash-based (bit 0), not checked against the source (bit 1 clear).
     assert int.from_bytes(header[4:8], "little") == 0b01
-    # Only what a start imports gets bytecode: the download stays small.
-    assert "tkinter/__init__.pyc" not in names and "unittest/__init__.pyc" not in names
+    # Only what a start imports gets bytecode: the rest stays source.
+    assert "difflib.py" in names and "difflib.pyc" not in names
+    # Frozen into the interpreter: never read from the zip, so left as it is.
+    assert "os.py" in names and "os.pyc" not in names
+    sources = app_dir / manifest["sources"]
+    assert (sources / "stdlib" / "asyncio" / "__init__.py").is_file()
+    assert (sources / "site-packages" / "starlette" / "routing.py").is_file()
+    wheels = app_dir / manifest["wheels"]
+    with zipfile.ZipFile(next(wheels.glob("starlette-*.whl"))) as zf:
+        names = set(zf.namelist())
+        record = zf.read(next(n for n in names if n.endswith(".dist-info/RECORD"))).decode()
+    assert "starlette/routing.pyc" in names and "starlette/routing.py" not in names
+    # The wheel's RECORD lists what it holds now.
+    assert "starlette/routing.pyc,sha256=" in record and "starlette/routing.py," not in record
+    # What no app in a page reads: type stubs, agents' instructions, a changelog.
+    with zipfile.ZipFile(next(wheels.glob("pydantic_core-*.whl"))) as zf:
+        assert not [n for n in zf.namelist() if n.endswith(".pyi") or "/sboms/" in n]
+    with zipfile.ZipFile(next(wheels.glob("fastapi-*.whl"))) as zf:
+        assert not [n for n in zf.namelist() if n.endswith(".md")]
+    with zipfile.ZipFile(next(wheels.glob("pydantic-2*.whl"))) as zf:
+        metadata = zf.read(next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    assert "Requires-Dist: pydantic-core" in metadata and "## Changelog" not in metadata

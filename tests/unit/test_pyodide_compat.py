@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import linecache
 import threading
+import traceback
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -189,3 +191,40 @@ def test_uninstall_restores_threads(inline: None) -> None:
 
     loop_thread, worker = run(main())
     assert worker != loop_thread
+
+
+# --- sources of bytecode-only modules ---------------------------------------
+
+
+def test_a_traceback_fetches_the_source_of_a_bytecode_only_module_once() -> None:
+    # A module that exists only as bytecode, at the path Pyodide gives wheels.
+    site_packages = "/lib/python3.14/site-packages"
+    filename = f"{site_packages}/lonely/core.py"
+    source = "def fail():\n    raise ValueError('from a module without its source')\n"
+    namespace: dict[str, object] = {"__name__": "lonely.core"}
+    exec(compile(source, filename, "exec"), namespace)
+    fetched: list[str] = []
+
+    def fetch(url: str) -> str | None:
+        fetched.append(url)
+        return source if url == "https://docs.example/sources/site-packages/lonely/core.py" else None
+
+    pyodide_compat.show_sources("https://docs.example/sources/", site_packages, fetch)
+    try:
+        with pytest.raises(ValueError) as caught:
+            namespace["fail"]()  # type: ignore[operator]
+        text = "".join(traceback.format_exception(caught.value))
+        assert "raise ValueError('from a module without its source')" in text
+        # Kept: a second traceback asks nobody.
+        traceback.format_exception(caught.value)
+        # Files elsewhere are never asked for; a missing one is asked once.
+        assert linecache.getline("/elsewhere/x.py", 1) == ""
+        assert linecache.getline(f"{site_packages}/lonely/gone.py", 1) == ""
+        assert linecache.getline(f"{site_packages}/lonely/gone.py", 1) == ""
+        assert fetched == [
+            "https://docs.example/sources/site-packages/lonely/core.py",
+            "https://docs.example/sources/site-packages/lonely/gone.py",
+        ]
+    finally:
+        pyodide_compat.hide_sources()
+        linecache.clearcache()
