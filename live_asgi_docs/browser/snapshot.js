@@ -23,6 +23,10 @@
  * anything else discards it and the caller takes the normal path.
  */
 
+import { unzip } from "./unzip.js";
+
+/** @typedef {import("./unzip.js").ZipFile} ZipFile */
+
 /** Bumped whenever the record, its place or the restore procedure changes. */
 export const SNAPSHOT_FORMAT = 2;
 /** The Cache Storage cache that holds the snapshots. */
@@ -195,15 +199,38 @@ export function reattachDynlibs(Module, state) {
 /**
  * Unpack wheels as plain archives: their files only, without Pyodide's
  * package loading (which would load compiled extensions at new addresses
- * and leave JavaScript references a snapshot cannot hold).
+ * and leave JavaScript references a snapshot cannot hold). The files come
+ * inflated already ({@link fetchWheels}): only writing them is left.
  * @param {any} pyodide
- * @param {Promise<Uint8Array>[]} wheels
+ * @param {Promise<ZipFile[]>[]} wheels
  * @param {string} sitePackages where they go (the manifest's `site_packages`)
  */
 export async function unpackWheels(pyodide, wheels, sitePackages) {
-  for (const bytes of await Promise.all(wheels)) {
-    pyodide.unpackArchive(bytes, "zip", { extractDir: sitePackages });
+  const { FS } = pyodide;
+  const made = new Set();
+  for (const files of await Promise.all(wheels)) {
+    for (const { name, data } of files) {
+      const path = `${sitePackages}/${name}`;
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      if (!made.has(dir)) {
+        FS.mkdirTree(dir);
+        made.add(dir);
+      }
+      FS.writeFile(path, data, { canOwn: true });
+    }
   }
+}
+
+/**
+ * Download wheels and inflate their files, all at once and in the
+ * background (while the runtime loads); failures wait for whoever awaits them.
+ * @param {string[]} urls
+ * @returns {Promise<ZipFile[]>[]}
+ */
+export function fetchWheels(urls) {
+  const wheels = urls.map((url) => fetchBytes(url).then(unzip));
+  wheels.forEach((p) => p.catch(() => {}));
+  return wheels;
 }
 
 /**
@@ -255,11 +282,10 @@ export function snapshotable(lock, packages) {
  */
 export async function startAndSnapshot({ key, indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide, config = {} }, steps = {}) {
   const step = stepper(steps);
-  const wheelBytes = wheels.map(fetchBytes);
-  wheelBytes.forEach((p) => p.catch(() => {}));
+  const wheelFiles = fetchWheels(wheels);
   const pyodide = await loadPyodide({ ...config, indexURL, stdLibURL, _makeSnapshot: true });
   step("runtime loaded");
-  await unpackWheels(pyodide, wheelBytes, sitePackages);
+  await unpackWheels(pyodide, wheelFiles, sitePackages);
   step("wheels unpacked");
   const imported = importModules(pyodide, imports);
   step("packages imported");
@@ -272,7 +298,7 @@ export async function startAndSnapshot({ key, indexURL, stdLibURL, wheels, impor
   } catch (err) {
     saved = Promise.reject(err);
   }
-  step("memory copied");
+  step("snapshot taken");
   saved.catch(() => {}); // the caller reports it when it wants to
   return { pyodide, saved };
 }
@@ -346,8 +372,7 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
   const stored = await readSnapshot(key);
   step("snapshot read");
   if (!stored) return null;
-  const wheelBytes = wheels.map(fetchBytes);
-  wheelBytes.forEach((p) => p.catch(() => {})); // awaited below; no unhandled rejection meanwhile
+  const wheelFiles = fetchWheels(wheels);
   try {
     const { default: createModule } = await import(new URL("pyodide.asm.mjs", indexURL).href);
     // Pyodide sizes the memory from the snapshot, but the wasm declares its
@@ -367,7 +392,7 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
       },
     });
     step("runtime restored");
-    await unpackWheels(pyodide, wheelBytes, sitePackages);
+    await unpackWheels(pyodide, wheelFiles, sitePackages);
     step("wheels unpacked");
     reattachDynlibs(pyodide._module, stored.record);
     step("extensions attached");
