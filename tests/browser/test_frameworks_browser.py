@@ -7,6 +7,7 @@ with the documented recipe, Quart. Each app boots once per module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,8 @@ def test_datasette_browses_a_table_runs_sql_and_answers_json(context: Any, site_
     assert "4 rows" in frame.inner_text("body")
     # A row page, through Datasette's own link (base_url = the mount prefix).
     frame.click("a[href$='/birds/birds/2']")
+    # The table shows 185 too: wait for the row page itself before going on.
+    frame.wait_for_url(re.compile(r"/birds/birds/2$"))
     wait_frame_text(frame, "body", "185")
     # A SQL query, at the address its form submits to (the form's editor is CodeMirror).
     sql = "select name from birds where wingspan_cm > 40 order by name"
