@@ -176,3 +176,16 @@ def context(browser: object) -> Iterator[object]:
     ctx.set_default_timeout(60_000)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture(scope="module")
+def shared_context(browser: object) -> Iterator[object]:
+    """One browser profile for the tests of a module that share booted apps.
+
+    Only for tests that neither need a fresh profile (first-visit downloads,
+    the service workers registered) nor change what they share.
+    """
+    ctx = browser.new_context()  # type: ignore[attr-defined]
+    ctx.set_default_timeout(60_000)
+    yield ctx
+    ctx.close()

@@ -14,6 +14,12 @@ def open_embed(context: Any, url: str, index: int = 0) -> Any:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
+    wait_embed(page, index, errors)
+    return page
+
+
+def wait_embed(page: Any, index: int = 0, errors: list[str] | None = None) -> None:
+    """Wait until the ``index``-th live app of an open page shows a page."""
     embed = page.locator(".live-asgi").nth(index)
     embed.scroll_into_view_if_needed()
     try:
@@ -28,7 +34,6 @@ def open_embed(context: Any, url: str, index: int = 0) -> Any:
             f"the app did not start; the embed says: {embed.inner_text()!r}; errors: {errors}"
         ) from exc
     assert embed.get_attribute("data-state") == "running", embed.inner_text()
-    return page
 
 
 def app_frame(page: Any, index: int = 0) -> Any:
@@ -47,6 +52,23 @@ def wait_frame_text(frame: Any, selector: str, text: str, timeout: float = 20_00
         arg=[selector, text],
         timeout=timeout,
     )
+
+
+def instance_url(frame: Any) -> str:
+    """``.../app/<name>/~<instance>``: the app's root URL in this frame."""
+    prefix, rest = frame.url.split("/~", 1)
+    return f"{prefix}/~{rest.split('/')[0]}"
+
+
+def frame_at(page: Any, path: str, selector: str, text: str, index: int = 0) -> Any:
+    """The ``index``-th app frame of a booted page, navigated to ``path`` and showing ``text``.
+
+    For tests that share one booted app: each starts from a page of its own choosing.
+    """
+    frame = app_frame(page, index)
+    frame.goto(instance_url(frame) + path)
+    wait_frame_text(frame, selector, text)
+    return frame
 
 
 def add_item(frame: Any, title: str) -> None:

@@ -1,13 +1,26 @@
-"""The sample Sphinx docs in headless Chromium: the app is real, per tab, and survives SW stops."""
+"""The sample Sphinx docs in headless Chromium: the app is real, per tab, and survives SW stops.
+
+Tests that only read an app share its booted page (``todo_page``, ``live_page``);
+those that change an app's state or need a fresh profile boot their own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .helpers import add_item, app_frame, open_embed, stop_all_service_workers, wait_frame_text
+from .helpers import (
+    add_item,
+    app_frame,
+    frame_at,
+    open_embed,
+    stop_all_service_workers,
+    wait_embed,
+    wait_frame_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -17,19 +30,39 @@ def site_url(sample_sphinx_site: Path, serve: Any) -> str:
     return serve(sample_sphinx_site)
 
 
-def test_app_appears_in_the_iframe_under_its_scope(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url + "index.html")
-    frame = app_frame(page)
-    wait_frame_text(frame, "h1", "To-do")
+@pytest.fixture(scope="module")
+def todo_page(shared_context: Any, site_url: str) -> Any:
+    """The to-do app's page, booted once, for the tests that do not add items (a profile of its own)."""
+    return open_embed(shared_context, site_url + "index.html")
+
+
+@pytest.fixture
+def todo_frame(todo_page: Any) -> Any:
+    """The to-do app's frame, back at its home page."""
+    return frame_at(todo_page, "/", "h1", "To-do")
+
+
+@pytest.fixture(scope="module")
+def live_page(browser: Any, site_url: str) -> Iterator[Any]:
+    """The page of the two WebSocket apps, both booted once (a profile of its own)."""
+    context = browser.new_context()
+    context.set_default_timeout(60_000)
+    page = open_embed(context, site_url + "live.html")
+    wait_embed(page, 1)
+    yield page
+    context.close()
+
+
+def test_app_appears_in_the_iframe_under_its_scope(todo_page: Any, todo_frame: Any, site_url: str) -> None:
+    frame = todo_frame
     assert "FastAPI app running in your browser" in frame.inner_text("body")
     assert frame.url.startswith(site_url + "app/todo/~")
-    scopes = page.evaluate("navigator.serviceWorker.getRegistrations().then(rs => rs.map(r => r.scope))")
+    scopes = todo_page.evaluate("navigator.serviceWorker.getRegistrations().then(rs => rs.map(r => r.scope))")
     assert scopes == [site_url + "app/todo/"]
 
 
-def test_link_click_navigates_inside_the_frame(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url + "index.html")
-    frame = app_frame(page)
+def test_link_click_navigates_inside_the_frame(todo_page: Any, todo_frame: Any, site_url: str) -> None:
+    page, frame = todo_page, todo_frame
     frame.click("#items-link")
     wait_frame_text(frame, "h1", "Items")
     assert frame.url.endswith("/items")
@@ -47,17 +80,15 @@ def test_form_post_lands_on_the_redirected_page_with_the_new_item(context: Any, 
     assert frame.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate"
 
 
-def test_the_app_pages_own_script_runs_and_writes_the_api_result(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url + "index.html")
-    frame = app_frame(page)
+def test_the_app_pages_own_script_runs_and_writes_the_api_result(todo_frame: Any) -> None:
+    frame = todo_frame
     frame.click("text=Script")
     wait_frame_text(frame, "#api-result", "items:")
     assert frame.inner_text("#api-result").startswith("2 items: Read the docs, Try the live app")
 
 
-def test_a_non_ascii_path_parameter_arrives_decoded(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url + "index.html")
-    frame = app_frame(page)
+def test_a_non_ascii_path_parameter_arrives_decoded(todo_frame: Any) -> None:
+    frame = todo_frame
     base = frame.url.rstrip("/")
     frame.goto(base + "/items/hello%20w%C3%B6rld")
     wait_frame_text(frame, "#item-name", "hello")
@@ -116,9 +147,8 @@ def test_a_vendored_build_runs_with_every_other_origin_cut_off(context: Any, sit
     assert foreign == []
 
 
-def test_the_live_chat_shows_each_persons_messages_to_the_other(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url + "live.html")
-    frame = app_frame(page)
+def test_the_live_chat_shows_each_persons_messages_to_the_other(live_page: Any) -> None:
+    frame = app_frame(live_page)
     ada, grace = "section[data-name=Ada]", "section[data-name=Grace]"
     wait_frame_text(frame, f"{ada} .state", "connected")
     wait_frame_text(frame, f"{grace} .state", "connected")
@@ -134,9 +164,8 @@ def test_the_live_chat_shows_each_persons_messages_to_the_other(context: Any, si
         assert lines[-2:] == ["Ada: Hello Grace", "Grace: Hi Ada"], lines
 
 
-def test_the_starlette_counter_follows_its_websocket_endpoint(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url + "live.html", index=1)
-    frame = app_frame(page, 1)
+def test_the_starlette_counter_follows_its_websocket_endpoint(live_page: Any) -> None:
+    frame = app_frame(live_page, 1)
     wait_frame_text(frame, "#live-state", "(live)")
     frame.click("#add-live")
     wait_frame_text(frame, "#count", "1")
