@@ -261,6 +261,23 @@ def on_env_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
             )
 
 
+def on_env_get_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """After an upgrade, the pages with embeds again: they link the browser code's folder.
+
+    The folder is named by the code's content and the build removes the previous
+    one, so a page an incremental build would leave as it was would link files
+    that are gone.
+    """
+    code = code_folder()
+    previous = getattr(env, "live_asgi_code", None)
+    env.live_asgi_code = code  # type: ignore[attr-defined]
+    if previous == code:
+        return []
+    return sorted(set(_embeds(env)) - added - changed - removed)
+
+
 def on_html_page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -334,6 +351,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-merge-info", on_env_merge_info)
     app.connect("env-check-consistency", on_env_check_consistency)
+    app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("html-page-context", on_html_page_context)
     app.connect("build-finished", on_build_finished)
     return {

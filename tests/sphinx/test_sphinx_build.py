@@ -138,6 +138,22 @@ def test_browser_code_lies_in_a_folder_named_by_its_content(app: Any) -> None:
     assert code_folder() != "code-000000000000" and len(code_folder()) == len("code-") + 12
 
 
+@pytest.mark.sphinx("html", testroot="basic")
+def test_an_incremental_build_after_an_upgrade_rewrites_every_page_with_an_embed(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.build()
+    # Other browser code (an upgrade of live-asgi-docs), nothing else changed.
+    upgraded = "code-0123456789ab"
+    monkeypatch.setattr("live_asgi_docs.site.code_folder", lambda: upgraded)
+    monkeypatch.setattr("live_asgi_docs.sphinx_ext.code_folder", lambda: upgraded)
+    app.build()
+    out = Path(app.outdir)
+    assert [p.name for p in (out / "_static" / "_live_asgi").glob("code-*")] == [upgraded]
+    for page in ("index.html", "sub/deep.html"):
+        assert f"_live_asgi/{upgraded}/loader.js" in (out / page).read_text(), page
+
+
 @pytest.mark.sphinx("html", testroot="options")
 def test_caption_makes_a_numbered_figure_that_ref_and_numref_link_to(app: Any, warning: StringIO) -> None:
     app.build()
