@@ -1,4 +1,8 @@
-"""The sample MkDocs (Material) docs in headless Chromium, as the Sphinx site, plus instant navigation."""
+"""The sample MkDocs (Material) docs in headless Chromium, as the Sphinx site, plus instant navigation.
+
+The tests that only read the to-do app share its booted page (``todo_page``);
+those that change its state or need a fresh profile boot their own.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from .helpers import (
     APP_STARTUP_MS,
     add_item,
     app_frame,
+    frame_at,
     open_embed,
     stop_all_service_workers,
     wait_frame_text,
@@ -27,6 +32,18 @@ WORKER_SCRIPT = f"/assets/_live_asgi/{code_folder()}/worker.js"
 @pytest.fixture(scope="module")
 def site_url(sample_mkdocs_site: str) -> str:
     return sample_mkdocs_site
+
+
+@pytest.fixture(scope="module")
+def todo_page(shared_context: Any, site_url: str) -> Any:
+    """The to-do app's page, booted once, for the tests that do not add items (a profile of its own)."""
+    return open_embed(shared_context, site_url)
+
+
+@pytest.fixture
+def todo_frame(todo_page: Any) -> Any:
+    """The to-do app's frame, back at its home page."""
+    return frame_at(todo_page, "/", "h1", "To-do")
 
 
 def app_workers(page: Any) -> list[Any]:
@@ -52,19 +69,16 @@ def wait_closed(page: Any, closed: list[Any], worker: Any, timeout_s: float = 20
     assert worker in closed, "the left page's app worker was not terminated"
 
 
-def test_app_appears_in_the_iframe_under_its_scope(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url)
-    frame = app_frame(page)
-    wait_frame_text(frame, "h1", "To-do")
+def test_app_appears_in_the_iframe_under_its_scope(todo_page: Any, todo_frame: Any, site_url: str) -> None:
+    page, frame = todo_page, todo_frame
     assert "FastAPI app running in your browser" in frame.inner_text("body")
     assert frame.url.startswith(site_url + "app/todo/~")
     scopes = page.evaluate("navigator.serviceWorker.getRegistrations().then(rs => rs.map(r => r.scope))")
     assert scopes == [site_url + "app/todo/"]
 
 
-def test_link_click_navigates_inside_the_frame(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url)
-    frame = app_frame(page)
+def test_link_click_navigates_inside_the_frame(todo_page: Any, todo_frame: Any, site_url: str) -> None:
+    page, frame = todo_page, todo_frame
     frame.click("#items-link")
     wait_frame_text(frame, "h1", "Items")
     assert frame.url.endswith("/items")
@@ -82,17 +96,15 @@ def test_form_post_lands_on_the_redirected_page_with_the_new_item(context: Any, 
     assert frame.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate"
 
 
-def test_the_app_pages_own_script_runs_and_writes_the_api_result(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url)
-    frame = app_frame(page)
+def test_the_app_pages_own_script_runs_and_writes_the_api_result(todo_frame: Any) -> None:
+    frame = todo_frame
     frame.click("text=Script")
     wait_frame_text(frame, "#api-result", "items:")
     assert frame.inner_text("#api-result").startswith("2 items: Read the docs, Try the live app")
 
 
-def test_a_non_ascii_path_parameter_arrives_decoded(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url)
-    frame = app_frame(page)
+def test_a_non_ascii_path_parameter_arrives_decoded(todo_frame: Any) -> None:
+    frame = todo_frame
     frame.goto(frame.url.rstrip("/") + "/items/hello%20w%C3%B6rld")
     wait_frame_text(frame, "#item-name", "hello")
     assert frame.inner_text("#item-name") == "hello wörld"
