@@ -322,32 +322,43 @@ export async function saveSnapshot(bytes, key, imported, state) {
 }
 
 /**
- * Read a stored snapshot for this key, or `null`; a mismatching or corrupt
- * one is deleted.
+ * Look up the stored snapshot for this key: its record and its memory's
+ * response (unread), or `null`, after pruning what earlier deploys left.
  * @param {string} key
- * @returns {Promise<{record: SnapshotRecord, bytes: Uint8Array} | null>}
+ * @returns {Promise<{record: unknown, memory: Response} | null>}
  */
-export async function readSnapshot(key) {
+export async function findSnapshot(key) {
   if (typeof caches === "undefined") return null;
   const cache = await caches.open(SNAPSHOT_CACHE);
-  const [recordResponse, memoryResponse] = await Promise.all([cache.match(recordUrl(key)), cache.match(memoryUrl(key))]);
-  if (!recordResponse || !memoryResponse) {
+  const [recordResponse, memory] = await Promise.all([cache.match(recordUrl(key)), cache.match(memoryUrl(key))]);
+  if (!recordResponse || !memory) {
     // A new deploy (or browser): what an earlier one left is never used again.
     await pruneSnapshots(key);
     return null;
   }
   try {
-    const record = await recordResponse.json();
-    const bytes = new Uint8Array(await memoryResponse.arrayBuffer());
-    const reason = await rejectReason(record, key, bytes);
-    if (reason) throw new Error(reason);
-    return { record, bytes };
-  } catch (err) {
-    console.warn(`live-asgi: discarding the stored snapshot: ${err}`);
-    await discardSnapshot(key);
-    return null;
+    return { record: await recordResponse.json(), memory };
+  } catch {
+    return { record: null, memory };
   }
 }
+
+/**
+ * Read a found snapshot's memory and check it against its record;
+ * rejects with the reason it must not be used.
+ * @param {{record: unknown, memory: Response}} found
+ * @param {string} key
+ * @returns {Promise<Uint8Array>}
+ */
+export async function readMemory({ record, memory }, key) {
+  const bytes = new Uint8Array(await memory.arrayBuffer());
+  const reason = await rejectReason(record, key, bytes);
+  if (reason) throw new UnusableSnapshot(reason);
+  return bytes;
+}
+
+/** A stored snapshot that is not this app's, or damaged. */
+class UnusableSnapshot extends Error {}
 
 /** @param {string} key */
 export async function discardSnapshot(key) {
@@ -369,23 +380,30 @@ export async function discardSnapshot(key) {
  */
 export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, sitePackages, loadPyodide, config = {} }, steps = {}) {
   const step = stepper(steps);
-  const stored = await readSnapshot(key);
-  step("snapshot read");
-  if (!stored) return null;
+  const found = await findSnapshot(key);
+  step("snapshot found");
+  if (!found) return null;
+  // Reading and checking the memory (tens of MB) overlaps loading the runtime's
+  // script and fetching its wasm: Pyodide awaits the image only before instantiating.
+  const image = readMemory(found, key);
+  image.catch(() => {});
+  /** @type {Uint8Array | null} */
+  let bytes = null;
+  image.then((b) => (bytes = b));
   const wheelFiles = fetchWheels(wheels);
   try {
     const { default: createModule } = await import(new URL("pyodide.asm.mjs", indexURL).href);
-    // Pyodide sizes the memory from the snapshot, but the wasm declares its
-    // own initial size: grow it before the image is copied in.
-    const imageOffset = new Uint32Array(stored.bytes.buffer, stored.bytes.byteOffset, 2)[1];
-    const memoryBytes = stored.bytes.byteLength - imageOffset;
     const pyodide = await loadPyodide({
       ...config,
       indexURL,
       stdLibURL,
-      _loadSnapshot: stored.bytes,
+      _loadSnapshot: image,
       createPyodideModule: (/** @type {any} */ settings) => {
         settings.preRun.push((/** @type {any} */ Module) => {
+          // Pyodide sizes the memory from the snapshot, but the wasm declares its
+          // own initial size: grow it before the image is copied in.
+          const image = /** @type {Uint8Array} */ (/** @type {unknown} */ (bytes));
+          const memoryBytes = image.byteLength - new Uint32Array(image.buffer, image.byteOffset, 2)[1];
           if (Module.HEAP8.length < memoryBytes) Module.growMemory(memoryBytes);
         });
         return createModule(settings);
@@ -394,11 +412,12 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
     step("runtime restored");
     await unpackWheels(pyodide, wheelFiles, sitePackages);
     step("wheels unpacked");
-    reattachDynlibs(pyodide._module, stored.record);
+    reattachDynlibs(pyodide._module, /** @type {SnapshotRecord} */ (found.record));
     step("extensions attached");
     return pyodide;
   } catch (err) {
-    console.warn(`live-asgi: the stored snapshot could not be restored, starting normally: ${err}`);
+    if (err instanceof UnusableSnapshot) console.warn(`live-asgi: discarding the stored snapshot: ${err}`);
+    else console.warn(`live-asgi: the stored snapshot could not be restored, starting normally: ${err}`);
     await discardSnapshot(key);
     return null;
   }
