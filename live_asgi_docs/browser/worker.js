@@ -132,32 +132,24 @@ scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestI
     finished();
     return response;
   }
-  const reader = response.body.getReader();
-  const counted = new ReadableStream({
-    async pull(controller) {
-      /** @type {ReadableStreamReadResult<Uint8Array>} */
-      let chunk;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        finished();
-        throw err;
+  // Counted on a copy: Pyodide gets the very response the network gave, since
+  // the browser keeps (and reuses) the compiled code of the runtime's wasm
+  // only for a response from its HTTP cache, never for one made here.
+  const reader = /** @type {ReadableStream<Uint8Array>} */ (response.clone().body).getReader();
+  (async () => {
+    try {
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        received += chunk.value.byteLength;
+        report();
       }
-      if (chunk.done) {
-        controller.close();
-        finished();
-        return;
-      }
-      received += chunk.value.byteLength;
-      report();
-      controller.enqueue(chunk.value);
-    },
-    cancel(reason) {
-      finished();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch {
+      // The failed download fails whoever reads the response, too.
+    }
+    finished();
+  })();
+  return response;
 };
 
 // Pyodide only logs a failed instantiation of its wasm file and then waits
