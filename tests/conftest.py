@@ -189,3 +189,26 @@ def shared_context(browser: object) -> Iterator[object]:
     ctx.set_default_timeout(60_000)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture(scope="session")
+def bridge_site_url(tmp_path_factory: pytest.TempPathFactory, serve: object) -> str:
+    """The docs project ``roots/test-bridge`` built once and served (bridge and WebSocket tests)."""
+    out = tmp_path_factory.mktemp("bridge-site")
+    proc = sphinx_build(Path(__file__).parent / "roots" / "test-bridge", out, "-W")
+    assert proc.returncode == 0, proc.stderr
+    return str(serve(out))  # type: ignore[operator]
+
+
+@pytest.fixture(scope="session")
+def bridge_context(browser: object) -> Iterator[object]:
+    """One profile for the modules that boot the bridge site's apps: its caches carry over.
+
+    Each module boots its own pages in it (its own app instances); a later
+    boot of the same app starts from the browser's caches and snapshot, as a
+    reader's revisit does.
+    """
+    ctx = browser.new_context()  # type: ignore[attr-defined]
+    ctx.set_default_timeout(60_000)
+    yield ctx
+    ctx.close()

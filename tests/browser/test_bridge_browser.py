@@ -9,45 +9,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import sphinx_build
 
-from .helpers import APP_STARTUP_MS, app_frame, open_embed, wait_frame_text
+from .helpers import APP_STARTUP_MS, app_frame, instance_url, open_embed, wait_frame_text
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent / "roots" / "test-bridge"
+
+@pytest.fixture(scope="module")
+def site_url(bridge_site_url: str) -> str:
+    return bridge_site_url
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> str:
-    out = tmp_path_factory.mktemp("bridge-site")
-    proc = sphinx_build(ROOT, out, "-W")
-    assert proc.returncode == 0, proc.stderr
-    return str(serve(out))
-
-
-@pytest.fixture(scope="module")
-def shared_context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context()
-    ctx.set_default_timeout(60_000)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture(scope="module")
-def fastapi_page(shared_context: Any, site_url: str) -> Any:
+def fastapi_page(bridge_context: Any, site_url: str) -> Iterator[Any]:
     """The FastAPI app's docs page, booted once for this module."""
-    return open_embed(shared_context, site_url + "index.html")
-
-
-def instance_url(frame: Any) -> str:
-    """``.../app/<name>/~<instance>``: the app's root URL in this page."""
-    prefix, rest = frame.url.split("/~", 1)
-    return f"{prefix}/~{rest.split('/')[0]}"
+    page = open_embed(bridge_context, site_url + "index.html")
+    yield page
+    page.close()
 
 
 @pytest.fixture

@@ -11,47 +11,28 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import sphinx_build
 from differential.harness import APPS_DIR, UvicornServer
 from differential.ws_scenarios import WS_SCENARIOS, browser_view, through_uvicorn
 
-from .helpers import app_frame, open_embed, stop_all_service_workers, wait_frame_text
+from .helpers import app_frame, instance_url, open_embed, stop_all_service_workers, wait_frame_text
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent / "roots" / "test-bridge"
+
+@pytest.fixture(scope="module")
+def site_url(bridge_site_url: str) -> str:
+    return bridge_site_url
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> str:
-    out = tmp_path_factory.mktemp("ws-site")
-    proc = sphinx_build(ROOT, out, "-W")
-    assert proc.returncode == 0, proc.stderr
-    return str(serve(out))
-
-
-@pytest.fixture(scope="module")
-def shared_context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context()
-    ctx.set_default_timeout(60_000)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture(scope="module")
-def app_page(shared_context: Any, site_url: str) -> Any:
+def app_page(bridge_context: Any, site_url: str) -> Iterator[Any]:
     """The FastAPI app's docs page, booted once for this module."""
-    return open_embed(shared_context, site_url + "index.html")
-
-
-def instance_url(frame: Any) -> str:
-    """``.../app/<name>/~<instance>``: the app's root URL in this page."""
-    prefix, rest = frame.url.split("/~", 1)
-    return f"{prefix}/~{rest.split('/')[0]}"
+    page = open_embed(bridge_context, site_url + "index.html")
+    yield page
+    page.close()
 
 
 @pytest.fixture
@@ -205,19 +186,19 @@ def test_the_app_hears_close_codes_and_navigation(frame: Any) -> None:
 
 
 def test_open_sockets_outlive_a_stopped_service_worker_and_new_ones_connect(
-    shared_context: Any, app_page: Any, frame: Any
+    bridge_context: Any, app_page: Any, frame: Any
 ) -> None:
     frame.evaluate("""() => new Promise((resolve) => {
       window.survivor = new WebSocket("ws/echo/survivor");
       survivor.onmessage = resolve;
     })""")
-    stop_all_service_workers(shared_context, app_page)
+    stop_all_service_workers(bridge_context, app_page)
     after = frame.evaluate("""() => new Promise((resolve) => {
       survivor.onmessage = (event) => resolve([survivor.readyState, event.data]);
       survivor.send("still here");
     })""")
     assert after == [1, "echo: still here"]
-    stop_all_service_workers(shared_context, app_page)
+    stop_all_service_workers(bridge_context, app_page)
     # A new socket wakes a new service worker, which finds the instance again.
     fresh = frame.evaluate("""() => new Promise((resolve, reject) => {
       const ws = new WebSocket("ws/echo/fresh");
@@ -243,10 +224,10 @@ def test_an_exception_in_the_handler_closes_with_1011_and_logs_the_traceback(
 
 
 def test_with_debug_the_traceback_is_shown_in_the_frame(
-    shared_context: Any, app_page: Any, site_url: str
+    bridge_context: Any, app_page: Any, site_url: str
 ) -> None:
     # Opened after the first app (same packages): it starts from the browser's caches.
-    page = open_embed(shared_context, site_url + "debug.html")
+    page = open_embed(bridge_context, site_url + "debug.html")
     frame = app_frame(page)
     wait_frame_text(frame, "h1", "Bridge test app")
     frame.evaluate("""() => new Promise((resolve) => {
