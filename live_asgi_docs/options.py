@@ -155,6 +155,15 @@ class Settings:
             lifespan startup and its first page, ``:path:``), and fail the
             build with the app's own exception when it cannot start. Needs
             ``node`` on ``PATH``; adds seconds per app to a build.
+        precompress: Write ``<file>.gz`` and ``<file>.br`` beside the large
+            files of the apps (the runtime's wasm and scripts, locks,
+            manifests) where compressing pays, for hosts that serve such files
+            to browsers that accept them (nginx ``gzip_static`` and
+            ``brotli_static``, Caddy ``file_server { precompressed }``,
+            ``python -m live_asgi_docs.serve``). Hosts that compress by
+            themselves (GitHub Pages, Read the Docs, Netlify, Cloudflare) never
+            read them, so it is off by default. Brotli needs ``node`` on
+            ``PATH`` (else only ``.gz`` files are written); results are cached.
     """
 
     app_dirs: list[str] = field(default_factory=list, metadata={"types": (list, tuple)})
@@ -165,6 +174,7 @@ class Settings:
     app_folder: str = field(default="app", metadata={"types": (str,)})
     defaults: dict[str, Any] = field(default_factory=dict, metadata={"types": (dict,)})
     check: bool = field(default=False, metadata={"types": (bool,)})
+    precompress: bool = field(default=False, metadata={"types": (bool,)})
 
     @classmethod
     def describe(cls) -> dict[str, tuple[Any, tuple[type, ...]]]:
@@ -198,6 +208,8 @@ class Settings:
             raise OptionError(f"defaults: {exc}") from None
         if not isinstance(self.check, bool):
             raise OptionError(f"check must be True or False, not {self.check!r}")
+        if not isinstance(self.precompress, bool):
+            raise OptionError(f"precompress must be True or False, not {self.precompress!r}")
         if not isinstance(self.pyodide, str) or not self.pyodide:
             raise OptionError(
                 f'pyodide must be "cdn", "npm", a directory or an http(s) URL, not {self.pyodide!r}'

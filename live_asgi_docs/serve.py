@@ -5,6 +5,9 @@ the right types for ``.mjs`` and ``.wasm``. Like GitHub Pages or Read the Docs,
 this server compresses text and wasm with gzip, and sends ``ETag``,
 ``Last-Modified`` and ``Cache-Control: max-age=600``, answering revalidations
 with 304, so what a reader downloads can be measured here as it would be there.
+Like nginx with ``gzip_static``/``brotli_static`` or Caddy with
+``precompressed``, it sends a file's precompressed sibling (``<file>.br``,
+``<file>.gz``, the ``precompress`` setting) to a browser that accepts it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Handler", "main", "make_server"]
+__all__ = ["Handler", "accepted_encodings", "main", "make_server"]
 
 #: Types worth compressing (already-compressed archives are sent as they are).
 COMPRESSIBLE = (
@@ -34,6 +37,24 @@ COMPRESSIBLE = (
     "application/xml",
 )
 MAX_AGE = 600
+#: Precompressed siblings a file may have, best first: (suffix, Content-Encoding).
+PRECOMPRESSED = ((".br", "br"), (".gz", "gzip"))
+
+
+def accepted_encodings(header: str | None) -> set[str]:
+    """The content codings an ``Accept-Encoding`` header accepts (``q=0`` refuses)."""
+    accepted = set()
+    for item in (header or "").split(","):
+        coding, _, params = item.partition(";")
+        q = params.strip().removeprefix("q=")
+        try:
+            refused = bool(params.strip()) and float(q) == 0
+        except ValueError:
+            refused = False
+        if coding.strip():
+            if not refused:
+                accepted.add(coding.strip().lower())
+    return accepted
 
 
 class _GzipCache:
@@ -94,6 +115,14 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return None
         stat = os.stat(path)
         ctype = self.guess_type(path)
+        accepted = accepted_encodings(self.headers.get("Accept-Encoding"))
+        # A precompressed sibling as new as the file stands in for it.
+        encoding = ""
+        for suffix, coding in PRECOMPRESSED:
+            sibling = path + suffix
+            if coding in accepted and os.path.isfile(sibling) and os.stat(sibling).st_mtime >= stat.st_mtime:
+                encoding, path, stat = coding, sibling, os.stat(sibling)
+                break
         etag = f'"{int(stat.st_mtime_ns):x}-{stat.st_size:x}"'
         if etag in (self.headers.get("If-None-Match") or ""):
             self.send_response(304)
@@ -102,20 +131,19 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.end_headers()
             return None
         compress = (
-            "gzip" in (self.headers.get("Accept-Encoding") or "")
-            and ctype.startswith(COMPRESSIBLE)
-            and stat.st_size > 1024
+            not encoding and "gzip" in accepted and ctype.startswith(COMPRESSIBLE) and stat.st_size > 1024
         )
         if compress:
             body = self.server.gzip_cache.get(path, stat)  # type: ignore[attr-defined]
+            encoding = "gzip"
         else:
             with open(path, "rb") as f:
                 body = f.read()
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        if compress:
-            self.send_header("Content-Encoding", "gzip")
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Vary", "Accept-Encoding")
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", email.utils.formatdate(stat.st_mtime, usegmt=True))

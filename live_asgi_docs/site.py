@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import apps, bytecode, editing, packages, protocol, pyodide_pin
+from . import apps, bytecode, editing, packages, precompress, protocol, pyodide_pin
 from .options import PYODIDE_CDN, PYODIDE_VERSION, EmbedOptions, OptionError, Settings
 from .runtime import RUNTIME_FILES, Runtime, locate_runtime, npm_runtime
 
@@ -97,6 +97,8 @@ class AppReport:
     app: int
     #: What was compiled ahead of time, or why nothing was.
     bytecode: str = ""
+    #: What the precompress setting could not do (no Node.js: no Brotli).
+    precompressed: str = ""
 
     @property
     def total(self) -> int:
@@ -108,6 +110,7 @@ class AppReport:
         return (
             f"app {self.name!r}: a reader downloads {self.total / 1e6:.1f} MB (runtime "
             f"{self.runtime / 1e6:.1f} MB, packages {self.wheels / 1e6:.1f} MB, app {self.app / 1e3:.1f} kB)"
+            + (f"; precompressed files: {self.precompressed}" if self.precompressed else "")
         )
 
 
@@ -390,6 +393,20 @@ class LiveSite:
             local, wheels, imports, bundles, [PACKAGE_DIR / name for name in PYTHON_FILES], self.cache_dir
         )
 
+    @staticmethod
+    def _served_files(assets: Path) -> list[Path]:
+        """The files a start downloads (not the sources a traceback may fetch)."""
+        return [
+            p
+            for p in sorted(assets.rglob("*"))
+            if p.is_file()
+            and p.suffix not in precompress.ENCODINGS
+            and not (
+                p.relative_to(assets).parts[0].startswith("bytecode-")
+                and p.relative_to(assets).parts[1] == "sources"
+            )
+        ]
+
     def write(self, outdir: Path, embeds: list[EmbedOptions]) -> list[AppReport]:
         """Write everything the embeds need into the built site.
 
@@ -483,6 +500,12 @@ class LiveSite:
         build.update(code_folder().encode())
         sw = self.service_worker(build.hexdigest()[:16])
         _write_if_changed(outdir / self.sw_path, sw.encode())
+        served = [outdir / self.sw_path, *self._served_files(assets)]
+        if self.settings.precompress:
+            _, note = precompress.precompress(served, self.cache_dir)
+            reports = [replace(r, precompressed=note) for r in reports]
+        else:
+            precompress.remove_siblings(served)
         for options in embeds:
             # An app URL opened in a new tab, reloaded or bookmarked gets this
             # page (from the SW, or from the server for a first visit).

@@ -6,6 +6,7 @@ those that change an app's state or need a fresh profile boot their own.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,37 @@ def test_app_appears_in_the_iframe_under_its_scope(todo_page: Any, todo_frame: A
     assert frame.url.startswith(site_url + "app/todo/~")
     scopes = todo_page.evaluate("navigator.serviceWorker.getRegistrations().then(rs => rs.map(r => r.scope))")
     assert scopes == [site_url + "app/todo/"]
+
+
+SHA256_OF_FETCH = """async (url) => {
+  const response = await fetch(url);
+  const digest = await crypto.subtle.digest("SHA-256", await response.arrayBuffer());
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [response.headers.get("content-encoding"), hex];
+}"""
+
+
+def test_the_runtime_arrives_as_its_brotli_sibling_with_the_files_bytes(
+    context: Any, site_url: str, sample_sphinx_site: Path
+) -> None:
+    # The sample site is built with precompress on; the server sends the .br
+    # siblings as nginx's brotli_static would.
+    encodings: dict[str, str | None] = {}
+    context.on(
+        "response",
+        lambda r: encodings.setdefault(r.url.rsplit("/", 1)[-1], r.headers.get("content-encoding")),
+    )
+    page = open_embed(context, site_url + "index.html")
+    wait_frame_text(app_frame(page), "h1", "To-do")
+    # What the app's worker downloaded to start.
+    assert encodings["pyodide.asm.wasm"] == "br" and encodings["pyodide.asm.mjs"] == "br"
+    # Decoded by the browser, they are the built files' bytes.
+    for name in ("pyodide.asm.wasm", "pyodide.asm.mjs"):
+        url = f"{site_url}_static/_live_asgi/pyodide/{name}?again"
+        expected = hashlib.sha256(
+            (sample_sphinx_site / "_static/_live_asgi/pyodide" / name).read_bytes()
+        ).hexdigest()
+        assert page.evaluate(SHA256_OF_FETCH, url) == ["br", expected]
 
 
 def test_link_click_navigates_inside_the_frame(todo_page: Any, todo_frame: Any, site_url: str) -> None:
