@@ -4,6 +4,10 @@ The test project (``projects/ui``) embeds a plain ASGI app with no packages, so
 each start costs only the runtime; failures are provoked for real (an app that
 raises on import, a runtime file removed or damaged, service workers blocked,
 an uncaught error in the app's worker, an app that never answers).
+
+Tests that neither watch what a first visit downloads nor change the browser
+(its clock, its network) run in one profile (``profile``): after the
+first, their apps start from the browser's caches and snapshot.
 """
 
 from __future__ import annotations
@@ -80,6 +84,14 @@ def wait_state(page: Any, states: tuple[str, ...], index: int = 0, timeout: floa
 
 def message(page: Any, index: int = 0) -> str:
     return str(page.locator(".live-asgi .live-asgi-message").nth(index).inner_text())
+
+
+@pytest.fixture
+def profile(shared_context: Any) -> Iterator[Any]:
+    """The module's one profile; the test's pages are closed after it (their apps stop)."""
+    yield shared_context
+    for page in shared_context.pages:
+        page.close()
 
 
 @pytest.fixture
@@ -246,8 +258,8 @@ def test_blocked_service_workers_are_explained_and_nothing_is_downloaded(
     assert requests.starting() == []
 
 
-def test_a_runtime_crash_offers_a_restart_that_works(context: Any, ui_url: str) -> None:
-    page = context.new_page()
+def test_a_runtime_crash_offers_a_restart_that_works(profile: Any, ui_url: str) -> None:
+    page = profile.new_page()
     page.goto(ui_url + "index.html")
     wait_state(page, ("running",))
     frame = app_frame(page)
@@ -289,8 +301,8 @@ def test_a_request_that_takes_too_long_gets_a_504_page(
 # --- controls ----------------------------------------------------------------
 
 
-def test_the_toolbar_navigates_reloads_restarts_and_opens_a_full_page(context: Any, ui_url: str) -> None:
-    page = context.new_page()
+def test_the_toolbar_navigates_reloads_restarts_and_opens_a_full_page(profile: Any, ui_url: str) -> None:
+    page = profile.new_page()
     page.goto(ui_url + "index.html")
     wait_state(page, ("running",))
     toolbar = page.get_by_role("toolbar", name="Live app “hello”: controls")
@@ -320,7 +332,7 @@ def test_the_toolbar_navigates_reloads_restarts_and_opens_a_full_page(context: A
     wait_frame_text(frame, "#visits", "2")
 
     # "Open in a new tab" shows the same instance: the count goes on.
-    with context.expect_page() as popup_info:
+    with profile.expect_page() as popup_info:
         toolbar.get_by_role("link", name="Open the app in a new tab").click()
     popup = popup_info.value
     popup.wait_for_load_state()
@@ -345,16 +357,16 @@ def test_the_toolbar_navigates_reloads_restarts_and_opens_a_full_page(context: A
     assert frame.url != old_url and frame.url.endswith("/count")
 
 
-def test_an_app_url_opened_directly_boots_its_own_runtime_full_window(context: Any, ui_url: str) -> None:
+def test_an_app_url_opened_directly_boots_its_own_runtime_full_window(profile: Any, ui_url: str) -> None:
     # A reader who visited the docs has the service worker; a bookmark of an
     # app page then opens the app alone, with its own runtime.
-    docs = context.new_page()
+    docs = profile.new_page()
     docs.goto(ui_url + "click.html")
     docs.get_by_role("button", name=re.compile(r"^Run the app")).click()
     wait_state(docs, ("running",))
     docs.close()
 
-    page = context.new_page()
+    page = profile.new_page()
     page.goto(ui_url + "app/hello/~0123456789ab/second")
     wait_state(page, ("running",))
     frame = app_frame(page)
@@ -380,8 +392,8 @@ def test_an_app_url_opened_in_a_fresh_browser_starts_the_app(context: Any, ui_ur
 # --- fits the docs -----------------------------------------------------------
 
 
-def test_height_auto_follows_the_app_page(context: Any, ui_url: str) -> None:
-    page = context.new_page()
+def test_height_auto_follows_the_app_page(profile: Any, ui_url: str) -> None:
+    page = profile.new_page()
     page.goto(ui_url + "auto.html")
     wait_state(page, ("running",))
     frame = app_frame(page)
