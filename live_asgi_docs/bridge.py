@@ -163,11 +163,18 @@ class WebSocketEmitter(Protocol):
         """The connection failed before it opened (the page sees 1006)."""
 
 
+_compat_module: Any = None
+
+
 def _compat() -> Any:
-    # In the package: the sibling module; in Pyodide both are top-level files.
-    if __package__:
-        return importlib.import_module(".pyodide_compat", __package__)
-    return importlib.import_module("_live_asgi_compat")
+    global _compat_module
+    if _compat_module is None:
+        # In the package: the sibling module; in Pyodide both are top-level files.
+        if __package__:
+            _compat_module = importlib.import_module(".pyodide_compat", __package__)
+        else:
+            _compat_module = importlib.import_module("_live_asgi_compat")
+    return _compat_module
 
 
 def load_app(target: str, *, root_path: str = "") -> ASGIApp:
@@ -274,6 +281,7 @@ class Bridge:
         self.state: dict[str, Any] = {}
         self._disconnects: dict[Any, asyncio.Event] = {}
         self._sockets: set[WebSocketSession] = set()
+        self._requests: set[asyncio.Future[None]] = set()
         self._lifespan_queue: asyncio.Queue[Message] | None = None
         self._lifespan_task: asyncio.Future[None] | None = None
         self._lifespan_supported = True
@@ -467,8 +475,28 @@ class Bridge:
 
     async def handle(self, request: HTTPRequest, emit: Emitter, request_id: Any = None) -> None:
         """Serve one request; everything goes to ``emit``, nothing is raised."""
+        await self._respond(request, _Coalescing(emit), request_id)
+
+    def handle_now(self, request: HTTPRequest, emit: Emitter, request_id: Any = None) -> None:
+        """:meth:`handle`, the app running in this very call until it first waits.
+
+        What the browser's worker calls for each request: the app's code runs
+        at once (an eager task, where the interpreter has them), so a response
+        that is complete at once has gone to ``emit`` when this returns, with
+        no turn of the event loop in between (each turn is a browser task).
+        """
+        out = _Coalescing(emit, held=True)
+        task = _start_task(self._respond(request, out, request_id))
+        # The app now waits (or is done): a start it sent goes out now, a
+        # later one on the next turn at the latest, as in handle().
+        out.release()
+        if not task.done():
+            # The loop keeps only weak references to its tasks.
+            self._requests.add(task)
+            task.add_done_callback(self._requests.discard)
+
+    async def _respond(self, request: HTTPRequest, out: _Coalescing, request_id: Any) -> None:
         scope = self.scope_for(request)
-        out = _Coalescing(emit)
         disconnected = asyncio.Event()
         key = request_id if request_id is not None else object()
         self._disconnects[key] = disconnected
@@ -619,47 +647,44 @@ class Bridge:
 
     # -- the browser's side -------------------------------------------------
 
-    async def handle_js(self, js_request: Any, js_emit: Any) -> None:
-        """:meth:`handle` for a request and an emitter that are JavaScript objects."""
-        from pyodide.ffi import to_js  # type: ignore[import-not-found]  # only in Pyodide
+    def handle_js(
+        self,
+        request_id: int,
+        method: str,
+        url: str,
+        root_path: str,
+        headers: Any,
+        body: Any,
+        referrer: str,
+        mode: str,
+        destination: str,
+        js_emit: Any,
+    ) -> None:
+        """:meth:`handle_now` for the browser's worker: a request as the service
+        worker sent it (``headers`` a JavaScript array of ``[name, value]``,
+        ``body`` an ``ArrayBuffer`` or ``None``), the response to ``js_emit``'s
+        methods, which take the request's id first.
 
-        body = js_request.body
+        Plain values cross between JavaScript and Python: one proxy of the
+        headers and of the body, none per response.
+        """
         request = HTTPRequest(
-            method=js_request.method,
-            url=js_request.url,
-            root_path=js_request.rootPath,
-            headers=[(str(k), str(v)) for k, v in js_request.headers.to_py()],
+            method=method,
+            url=url,
+            root_path=root_path,
+            headers=[(str(name), str(value)) for name, value in headers.to_py()],
             body=body.to_bytes() if body is not None else b"",
-            referrer=js_request.referrer or "",
-            mode=js_request.mode or "navigate",
-            destination=js_request.destination or "",
+            referrer=referrer or "",
+            mode=mode or "navigate",
+            destination=destination or "",
         )
-
-        class JSEmitter:
-            def start(self, status: int, headers: list[tuple[str, str]]) -> None:
-                js_emit.start(status, to_js([list(pair) for pair in headers]))
-
-            def full(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-                js_emit.full(status, to_js([list(pair) for pair in headers]), to_js(body))
-
-            def body(self, chunk: bytes) -> None:
-                js_emit.body(to_js(chunk))
-
-            def end(self) -> None:
-                js_emit.end()
-
-            def error(self, message: str) -> None:
-                js_emit.error(message)
-
-        await self.handle(request, JSEmitter(), js_request.id)
+        self.handle_now(request, _JSEmitter(js_emit, request_id), request_id)
 
     def websocket_js(self, js_request: Any, js_emit: Any) -> _JSWebSocket:
         """:meth:`websocket` for a request and an emitter that are JavaScript objects.
 
         Returns what the worker calls for the page's side of the socket.
         """
-        from pyodide.ffi import to_js  # only in Pyodide
-
         request = WebSocketRequest(
             url=js_request.url,
             root_path=js_request.rootPath,
@@ -670,10 +695,10 @@ class Bridge:
 
         class JSEmitter:
             def accept(self, subprotocol: str, headers: list[tuple[str, str]]) -> None:
-                js_emit.accept(subprotocol, to_js([list(pair) for pair in headers]))
+                js_emit.accept(subprotocol, _to_js([list(pair) for pair in headers]))
 
             def message(self, data: str | bytes) -> None:
-                js_emit.message(data if isinstance(data, str) else to_js(data))
+                js_emit.message(data if isinstance(data, str) else _to_js(data))
 
             def close(self, code: int, reason: str, detail: str) -> None:
                 js_emit.close(code, reason, detail)
@@ -868,19 +893,28 @@ class _Coalescing:
     ``Response`` built on bytes, not on a stream). The start of any other
     response goes out on the next turn of the event loop at the latest, so a
     streamed response's headers are never held back while the app waits.
+    While ``held`` (the app's first step, run in the caller's own turn), a
+    start waits for :meth:`release`, which the caller calls as soon as that
+    step is over.
     """
 
-    def __init__(self, emit: Emitter) -> None:
+    def __init__(self, emit: Emitter, *, held: bool = False) -> None:
         self.emit = emit
         self.full = getattr(emit, "full", None)
         self.pending: tuple[int, list[tuple[str, str]]] | None = None
+        self.held = held
 
     def start(self, status: int, headers: list[tuple[str, str]]) -> None:
         if self.full is None:
             self.emit.start(status, headers)
             return
         self.pending = (status, headers)
-        asyncio.get_running_loop().call_soon(self.flush)
+        if not self.held:
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def release(self) -> None:
+        self.held = False
+        self.flush()
 
     def flush(self) -> None:
         if self.pending is not None:
@@ -907,6 +941,59 @@ class _Coalescing:
     def error(self, message: str) -> None:
         self.flush()
         self.emit.error(message)
+
+
+class _JSEmitter:
+    """An :class:`Emitter` for the browser's worker: JavaScript methods that take the request's id."""
+
+    __slots__ = ("id", "js")
+
+    def __init__(self, js: Any, request_id: int) -> None:
+        self.js = js
+        self.id = request_id
+
+    def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.js.start(self.id, status, _to_js(headers))
+
+    def full(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.js.full(self.id, status, _to_js(headers), _to_js(body))
+
+    def body(self, chunk: bytes) -> None:
+        self.js.body(self.id, _to_js(chunk))
+
+    def end(self) -> None:
+        self.js.end(self.id)
+
+    def error(self, message: str) -> None:
+        self.js.error(self.id, message)
+
+
+_to_js_function: Any = None
+
+
+def _to_js(value: Any) -> Any:
+    """A list of pairs as an array of arrays, bytes as a ``Uint8Array`` (a copy)."""
+    global _to_js_function
+    if _to_js_function is None:
+        from pyodide.ffi import to_js  # type: ignore[import-not-found]  # only in Pyodide
+
+        _to_js_function = to_js
+    return _to_js_function(value)
+
+
+def _start_task(coroutine: Awaitable[None]) -> asyncio.Future[None]:
+    """A task of ``coroutine`` that has run until it first waits, where tasks can start eagerly."""
+    loop = asyncio.events._get_running_loop()
+    if loop is None:
+        loop = asyncio.get_event_loop()
+        if not loop.is_running():
+            return asyncio.ensure_future(coroutine, loop=loop)
+        # Pyodide's loop always runs, but is marked as running only in the
+        # callbacks it runs itself, not in a call from JavaScript.
+        asyncio.events._set_running_loop(loop)
+    if sys.version_info >= (3, 12):
+        return asyncio.Task(coroutine, loop=loop, eager_start=True)  # type: ignore[arg-type,call-arg]
+    return asyncio.ensure_future(coroutine, loop=loop)
 
 
 def _http_url(url: str) -> str:

@@ -452,12 +452,13 @@ async function forward(event, instance, rootPath) {
           );
           return;
         }
-        resolve(
-          new Response(nullBody ? null : /** @type {Uint8Array<ArrayBuffer>} */ (bytes), {
-            status,
-            headers: responseHeaders(headers),
-          }),
-        );
+        // On the stream, not on the bytes: a Response on bytes becomes a blob,
+        // registered with the browser process and read back from it.
+        if (!nullBody) {
+          controller.enqueue(bytes);
+          controller.close();
+        }
+        resolve(new Response(nullBody ? null : stream, { status, headers: responseHeaders(headers) }));
       },
       body(chunk) {
         try {

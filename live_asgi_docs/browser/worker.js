@@ -396,12 +396,46 @@ function checkFatal(err) {
   }
 }
 
+/** Whether this browser can suspend WebAssembly while JavaScript waits (JSPI). */
+const SUSPENDABLE = typeof WebAssembly === "object" && "Suspending" in WebAssembly;
+
+/**
+ * What the bridge calls with the parts of each response, for the service
+ * worker behind `port`: made once per port, the request's id comes first.
+ * @param {MessagePort} port
+ */
+function responder(port) {
+  return {
+    /** @param {number} id @param {number} status @param {[string, string][]} headers */
+    start(id, status, headers) {
+      sendResponse(port, { type: MSG.start, id, status, headers });
+    },
+    /** A response complete at once: one message. @param {number} id @param {number} status @param {[string, string][]} headers @param {Uint8Array} body */
+    full(id, status, headers, body) {
+      sendResponse(port, { type: MSG.full, id, status, headers, body }, [body.buffer]);
+    },
+    /** @param {number} id @param {Uint8Array} chunk */
+    body(id, chunk) {
+      sendResponse(port, { type: MSG.body, id, chunk }, [chunk.buffer]);
+    },
+    /** @param {number} id */
+    end(id) {
+      sendResponse(port, { type: MSG.end, id });
+    },
+    /** @param {number} id @param {string} message */
+    error(id, message) {
+      sendResponse(port, { type: MSG.error, id, message });
+    },
+  };
+}
+
 /**
  * Serve one request from a service worker port.
  * @param {MessagePort} port
+ * @param {ReturnType<typeof responder>} emit
  * @param {RequestMessage} msg
  */
-async function serve(port, msg) {
+async function serve(port, emit, msg) {
   const id = msg.id;
   try {
     await ready;
@@ -409,42 +443,35 @@ async function serve(port, msg) {
     sendResponse(port, { type: MSG.error, id, message: `The app could not start: ${err}` });
     return;
   }
-  const emit = {
-    /** @param {number} status @param {[string, string][]} headers */
-    start(status, headers) {
-      sendResponse(port, { type: MSG.start, id, status, headers });
-    },
-    /** A response complete at once: one message. @param {number} status @param {[string, string][]} headers @param {Uint8Array} body */
-    full(status, headers, body) {
-      sendResponse(port, { type: MSG.full, id, status, headers, body }, [body.buffer]);
-    },
-    /** @param {Uint8Array} chunk */
-    body(chunk) {
-      sendResponse(port, { type: MSG.body, id, chunk }, [chunk.buffer]);
-    },
-    end() {
-      sendResponse(port, { type: MSG.end, id });
-    },
-    /** @param {string} message */
-    error(message) {
-      sendResponse(port, { type: MSG.error, id, message });
-    },
-  };
-  try {
-    await bridge.handle_js(msg, emit);
-  } catch (err) {
+  /** @param {unknown} err */
+  const failed = (err) => {
     sendResponse(port, { type: MSG.error, id, message: String(err) });
     checkFatal(err);
+  };
+  // Plain values, not the message: each object handed to Python is a proxy.
+  const args = [id, msg.method, msg.url, msg.rootPath, msg.headers, msg.body, msg.referrer, msg.mode, msg.destination, emit];
+  try {
+    if (SUSPENDABLE) {
+      // The app runs at once on a stack that can be suspended: inline code
+      // that waits for the event loop (Pyodide's run_sync) works from its
+      // first step on, as in the steps the event loop runs later.
+      bridge.handle_js.callPromising(...args).catch(failed);
+    } else {
+      bridge.handle_js(...args);
+    }
+  } catch (err) {
+    failed(err);
   }
 }
 
 /** @param {MessagePort} port */
 function attach(port) {
   ports.add(port);
+  const emit = responder(port);
   port.onmessage = (/** @type {MessageEvent<ServiceWorkerToWorker>} */ event) => {
     const msg = event.data;
     if (msg.type === MSG.request) {
-      serve(port, msg);
+      serve(port, emit, msg);
     } else if (msg.type === MSG.cancel && bridge) {
       bridge.cancel(msg.id);
     } else if (msg.type === MSG.websocket && event.ports[0]) {

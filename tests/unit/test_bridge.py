@@ -572,3 +572,56 @@ def test_head_and_null_body_statuses_complete_at_once_have_no_body() -> None:
     head = FullRecorder()
     run(Bridge(app).handle(request("/page", method="HEAD"), head))
     assert head.events == ["full:"] and head.header("content-length") == ["4"]
+
+
+# -- the browser's worker starts each request at once (handle_now) ------------
+
+
+class DoneRecorder(FullRecorder):
+    """A FullRecorder that says when the response is complete."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.done = asyncio.Event()
+
+    def full(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        super().full(status, headers, body)
+        self.done.set()
+
+    def end(self) -> None:
+        super().end()
+        self.done.set()
+
+
+def test_handle_now_serves_a_response_complete_at_once_in_one_call() -> None:
+    app = Starlette(routes=[Route("/hi", lambda request: PlainTextResponse("hi"))])
+    out = DoneRecorder()
+
+    async def main() -> None:
+        Bridge(app).handle_now(request("/hi"), out)
+        await asyncio.wait_for(out.done.wait(), 5)
+
+    run(main())
+    assert out.events == ["full:hi"]
+    assert out.status == 200 and out.header("content-type") == ["text/plain; charset=utf-8"]
+
+
+def test_handle_now_does_not_hold_a_streamed_responses_headers_while_the_app_waits() -> None:
+    out = DoneRecorder()
+
+    async def main() -> None:
+        release = asyncio.Event()
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await asyncio.wait_for(release.wait(), 5)
+            await send({"type": "http.response.body", "body": b"late", "more_body": False})
+
+        Bridge(app).handle_now(request("/"), out)
+        await asyncio.wait_for(out.changed.wait(), 5)
+        assert out.events == ["start"]
+        release.set()
+        await asyncio.wait_for(out.done.wait(), 5)
+
+    run(main())
+    assert out.events == ["start", "body:late", "end"]
