@@ -8,7 +8,6 @@ with the documented recipe, Quart. Each app boots once per module.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from conftest import sphinx_build
 
-from .helpers import app_frame, open_embed, wait_frame_text
+from .helpers import app_frame, instance_url, open_embed, wait_frame_text
 
 pytestmark = pytest.mark.browser
 
@@ -29,20 +28,6 @@ def site_url(tmp_path_factory: pytest.TempPathFactory, pyodide_distribution: Pat
     proc = sphinx_build(ROOT, out, "-W", "-D", f"live_asgi_pyodide_packages={pyodide_distribution}")
     assert proc.returncode == 0, proc.stderr
     return str(serve(out))
-
-
-@pytest.fixture(scope="module")
-def shared_context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context()
-    ctx.set_default_timeout(60_000)
-    yield ctx
-    ctx.close()
-
-
-def instance_url(frame: Any) -> str:
-    """``.../app/<name>/~<instance>``: the app's root URL in this page."""
-    prefix, rest = frame.url.split("/~", 1)
-    return f"{prefix}/~{rest.split('/')[0]}"
 
 
 def home(page: Any) -> Any:
