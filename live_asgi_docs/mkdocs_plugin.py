@@ -38,7 +38,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from .markdown_block import Block, LiveAsgiBlockExtension
+from .markdown_block import Block, LiveAsgiBlockExtension, find_blocks
 from .options import EmbedOptions, OptionError, Settings, parse_embed
 from .site import LiveSite, code_folder, conflict_message, error_html, name_conflict, page_in_app_folder
 
@@ -209,6 +209,16 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Remember where the docs pages go, to keep them out of the apps' folders."""
         self.pages = [(f.src_uri, f.dest_uri) for f in files.documentation_pages()]
+        if self.site is not None:
+            for file in files.documentation_pages():
+                if _has_blocks(file):
+                    # A dirty build (``--dirty``, ``mkdocs serve --dirty``) skips the
+                    # pages whose source is older than their output. The site is
+                    # written for the embeds of the pages converted, so a page
+                    # skipped would keep linking a code folder, and its app a
+                    # bytecode folder, that the build removes: convert every page
+                    # with an embed (a full build ignores this).
+                    file.is_modified = _always  # type: ignore[method-assign]
         return files
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -267,3 +277,16 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
                 if directory.is_dir():
                     server.watch(str(directory))
         return server
+
+
+def _always() -> bool:
+    return True
+
+
+def _has_blocks(file: Any) -> bool:
+    """Whether a docs page's source has a ``live-asgi`` block."""
+    try:
+        source = file.content_string
+    except (OSError, TypeError, ValueError):  # a file with no source to read
+        return False
+    return "live-asgi" in source and bool(find_blocks(source.splitlines()))

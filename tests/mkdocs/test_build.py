@@ -313,6 +313,48 @@ def test_a_rebuild_forgets_the_embeds_of_the_previous_build(tmp_path: Path) -> N
     assert read_page(tmp_path / "site/index.html").scripts == []
 
 
+def test_a_dirty_build_after_an_upgrade_keeps_every_page_and_app_linking_what_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``mkdocs build --dirty`` (and ``serve --dirty``) with other browser code, one page edited."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    mkdocs_yml = make_site(
+        tmp_path,
+        {
+            "index.md": EMBED.format(title="A", target="hello.main:app", name="a"),
+            "b.md": EMBED.format(title="B", target="greet.main:app", name="b"),
+        },
+    )
+    mkdocs_build(load_config(str(mkdocs_yml)))
+    # Other browser code (an upgrade of live-asgi-docs); only index.md is edited.
+    upgraded = "code-0123456789ab"
+    monkeypatch.setattr("live_asgi_docs.site.code_folder", lambda: upgraded)
+    monkeypatch.setattr("live_asgi_docs.mkdocs_plugin.code_folder", lambda: upgraded)
+    page = tmp_path / "docs/index.md"
+    page.write_text(page.read_text() + "\nEdited.\n")
+    later = (tmp_path / "site/index.html").stat().st_mtime + 10
+    os.utime(page, (later, later))
+    mkdocs_build(load_config(str(mkdocs_yml)), dirty=True)
+    site = tmp_path / "site"
+    assert [p.name for p in (site / "assets/_live_asgi").glob("code-*")] == [upgraded]
+    for html_page, url in (("index.html", ""), ("b/index.html", "b/")):
+        scripts = read_page(site / html_page).scripts
+        assert [s["src"] for s in scripts] == [f"{get_relative(url)}assets/_live_asgi/{upgraded}/loader.js"]
+    for app in ("a", "b"):
+        folder = site / "assets/_live_asgi/apps" / app
+        manifest = json.loads((folder / "manifest.json").read_text())
+        for key in ("wheels", "stdlib", "sources", "bundle", "lock"):
+            if key in manifest:
+                assert (folder / manifest[key]).exists(), (app, key, manifest[key])
+
+
+def get_relative(url: str) -> str:
+    """The way from a page at ``url`` back to the site's root, as MkDocs writes it."""
+    return "../" * url.count("/") if url else "./"
+
+
 def test_material_theme_build_with_the_sample_syntax(tmp_path: Path) -> None:
     page = "# T\n\n```{live-asgi} hello.main:app\n---\nname: hello\npath: /x\n---\n```\n"
     mkdocs_yml = make_site(
