@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -345,12 +344,9 @@ def test_the_toolbar_navigates_reloads_restarts_and_opens_a_full_page(profile: A
     old_url = frame.url
     shutdowns: list[str] = []
     page.on("console", lambda m: shutdowns.append(m.text) if "lifespan shutdown ran" in m.text else None)
-    toolbar.get_by_role("button", name="Restart the app (a fresh instance)").click()
-    wait_state(page, ("running",))
-    page.wait_for_function("() => true")  # let Playwright deliver the console events
-    deadline = time.monotonic() + 10
-    while not shutdowns and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
+    with page.expect_console_message(lambda m: "lifespan shutdown ran" in m.text, timeout=10_000):
+        toolbar.get_by_role("button", name="Restart the app (a fresh instance)").click()
+        wait_state(page, ("running",))
     assert shutdowns == ["[hello] uiapp: lifespan shutdown ran"], shutdowns
     frame = app_frame(page)
     wait_frame_text(frame, "#visits", "1")

@@ -49,13 +49,20 @@ def visit(context: Any, url: str) -> tuple[Any, list[str]]:
 
 
 def wait_for_snapshot(page: Any) -> list[str]:
-    """Wait until the background worker has stored the snapshot (record + memory)."""
-    for _ in range(SNAPSHOT_SAVED_MS // 1000):
-        keys: list[str] = page.evaluate(STORED)
-        if len(keys) == 2:
-            return keys
-        page.wait_for_timeout(1000)
-    raise AssertionError(f"no snapshot stored after {SNAPSHOT_SAVED_MS} ms: {keys}")
+    """Wait until the app's worker says the snapshot is stored (record + memory); return its keys."""
+    saved = page.locator(".live-asgi")
+    try:
+        page.wait_for_function(
+            "document.querySelector('.live-asgi').dataset.snapshot", timeout=SNAPSHOT_SAVED_MS
+        )
+    except Exception as exc:
+        raise AssertionError(
+            f"no snapshot stored after {SNAPSHOT_SAVED_MS} ms: {page.evaluate(STORED)}"
+        ) from exc
+    assert saved.get_attribute("data-snapshot") == "saved", page.evaluate(STORED)
+    keys: list[str] = page.evaluate(STORED)
+    assert len(keys) == 2, keys
+    return keys
 
 
 def test_second_visit_starts_from_the_snapshot_and_the_app_works(context: Any, site_url: str) -> None:
@@ -104,14 +111,8 @@ def test_a_new_snapshot_replaces_what_earlier_deploys_left(context: Any, site_ur
     assert len(page.evaluate(STORED)) == 3
     page.close()
 
-    page, messages = visit(context, site_url + "index.html")
-    for _ in range(SNAPSHOT_SAVED_MS // 500):
-        if any("snapshot for the next visit saved" in m for m in messages):
-            break
-        page.wait_for_timeout(500)
-    else:
-        raise AssertionError(f"no snapshot saved: {messages}")
-    keys = page.evaluate(STORED)
+    page, _ = visit(context, site_url + "index.html")
+    keys = wait_for_snapshot(page)
     # Only this deploy's snapshot (record and memory) is left.
     assert len(keys) == 2 and not set(keys) & set(earlier + legacy), keys
     assert all(k.startswith(f"/live-asgi-snapshot/2-{app}-") for k in keys), keys
