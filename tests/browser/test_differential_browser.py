@@ -232,9 +232,7 @@ NAVIGATIONS = frozenset(
         "fastapi-cookie-login",
         "fastapi-frame-busting-headers",
         "django-orm-sync-view",
-        # Not yet "django-admin-login-add-list-logout" as a navigation: the
-        # test's relay answers the uvicorn side's login POST with a 404 (a
-        # harness gap, not the bridge); its fetch() variant runs above.
+        "django-admin-login-add-list-logout",
         "raw-app-ok",
         "raw-app-raises-before-response",
     }
