@@ -212,3 +212,17 @@ def bridge_context(browser: object) -> Iterator[object]:
     ctx.set_default_timeout(60_000)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def revisit(shared_context: object) -> Iterator[object]:
+    """The module's shared profile, for a test that boots apps in pages of its own.
+
+    Its apps start as a reader's revisit does (from the browser's caches and the
+    app's snapshot), each its own instance; the pages it opens close after it.
+    """
+    before = list(shared_context.pages)  # type: ignore[attr-defined]
+    yield shared_context
+    for page in shared_context.pages:  # type: ignore[attr-defined]
+        if page not in before:
+            page.close()

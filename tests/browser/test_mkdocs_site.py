@@ -89,8 +89,8 @@ def test_link_click_navigates_inside_the_frame(todo_page: Any, todo_frame: Any, 
     assert page.url == site_url
 
 
-def test_form_post_lands_on_the_redirected_page_with_the_new_item(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url)
+def test_form_post_lands_on_the_redirected_page_with_the_new_item(revisit: Any, site_url: str) -> None:
+    page = open_embed(revisit, site_url)
     frame = app_frame(page)
     frame.click("#items-link")
     wait_frame_text(frame, "h1", "Items")
@@ -114,6 +114,7 @@ def test_a_non_ascii_path_parameter_arrives_decoded(todo_frame: Any) -> None:
 
 
 def test_two_tabs_are_answered_by_their_own_runtimes(context: Any, site_url: str) -> None:
+    # A fresh profile: the shared one must keep the to-do app's service worker alone.
     tab_a = open_embed(context, site_url + "second/")
     tab_b = open_embed(context, site_url + "second/")
     frame_a, frame_b = app_frame(tab_a), app_frame(tab_b)

@@ -102,8 +102,8 @@ def test_link_click_navigates_inside_the_frame(todo_page: Any, todo_frame: Any, 
     assert page.url == site_url + "index.html"
 
 
-def test_form_post_lands_on_the_redirected_page_with_the_new_item(context: Any, site_url: str) -> None:
-    page = open_embed(context, site_url + "markdown.html")  # starts at /items
+def test_form_post_lands_on_the_redirected_page_with_the_new_item(revisit: Any, site_url: str) -> None:
+    page = open_embed(revisit, site_url + "markdown.html")  # starts at /items
     frame = app_frame(page)
     wait_frame_text(frame, "h1", "Items")
     add_item(frame, "Buy milk & höney")
@@ -127,9 +127,9 @@ def test_a_non_ascii_path_parameter_arrives_decoded(todo_frame: Any) -> None:
     assert frame.inner_text("#item-name") == "hello wörld"
 
 
-def test_two_tabs_are_answered_by_their_own_runtimes(context: Any, site_url: str) -> None:
-    tab_a = open_embed(context, site_url + "markdown.html")
-    tab_b = open_embed(context, site_url + "markdown.html")
+def test_two_tabs_are_answered_by_their_own_runtimes(revisit: Any, site_url: str) -> None:
+    tab_a = open_embed(revisit, site_url + "markdown.html")
+    tab_b = open_embed(revisit, site_url + "markdown.html")
     frame_a, frame_b = app_frame(tab_a), app_frame(tab_b)
     assert frame_a.url != frame_b.url
     add_item(frame_a, "only in tab A")
