@@ -49,19 +49,22 @@ class _Socket:
 
 
 async def measure(
-    bridge: Any, url: str, root_path: str, n: int, concurrent: int, socket_url: str
+    bridge: Any, url: str, root_path: str, n: int, concurrent: int, socket_url: str, batches: int = 1
 ) -> list[Any]:
-    """``n`` sequential requests (ms each), then ``concurrent`` at once (ms in all),
-    then ``n`` round trips of a small message on a websocket to ``socket_url`` (ms each)."""
+    """``n`` sequential requests (ms each), then ``batches`` times ``concurrent`` at once
+    (ms in all, each time), then ``n`` round trips of a small message on a websocket to
+    ``socket_url`` (ms each)."""
     request = b.HTTPRequest("GET", url, root_path, [("accept", "*/*")], mode="cors", destination="")
     times = []
     for _ in range(n):
         t = time.perf_counter()
         await bridge.handle(request, _Sink())
         times.append((time.perf_counter() - t) * 1000)
-    t = time.perf_counter()
-    await asyncio.gather(*(bridge.handle(request, _Sink()) for _ in range(concurrent)))
-    together = (time.perf_counter() - t) * 1000
+    together = []
+    for _ in range(batches):
+        t = time.perf_counter()
+        await asyncio.gather(*(bridge.handle(request, _Sink()) for _ in range(concurrent)))
+        together.append((time.perf_counter() - t) * 1000)
     page = _Socket()
     socket = bridge.websocket(b.WebSocketRequest(socket_url, root_path), page)
     await page.reply

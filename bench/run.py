@@ -7,13 +7,16 @@ sample Sphinx docs with the runtime vendored, serves them like a static host
 - cold start: navigation start to the app's first page loaded in the iframe;
 - revisit: the same in the same profile (HTTP cache primed);
 - a small JSON request from inside the iframe (median, p95);
-- a 1 MB response (median); 50 concurrent small requests (total);
+- a 1 MB response (median); 50 concurrent small requests and the same 50
+  one after another (in all, 5 times each);
 - time to the first and last chunk of a streamed response;
 - bytes sent by the server for a cold start; the worker's wasm memory.
 
 In the same run and browser it measures the floors (a bare ``loadPyodide()`` in
 a Web Worker from the same files, cold and warm; a plain ``fetch()`` of a small
-and a 1 MiB static file) and prints every figure also as a ratio to its floor.
+and a 1 MiB static file; a service worker answering a constant, one request and
+50 at once; the app's requests made from Python in its worker) and prints every
+figure also as a ratio to its floor.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ const assets = new URL("../_static/_live_asgi/", location.href);
 const worker = new Worker("python-alone-worker.js", {type: "module"});
 window.pythonAlone = new Promise((resolve, reject) => {
   worker.onmessage = (e) => {
-    if (e.data.type === "ready") worker.postMessage({type: "bench", n: __N__, concurrent: 50});
+    if (e.data.type === "ready") worker.postMessage({type: "bench", n: __N__, concurrent: 50, batches: __BATCHES__});
     else if (e.data.type === "failed") reject(new Error(e.data.message));
     else if (e.data.type === "bench") resolve(e.data.result);
   };
@@ -90,7 +93,7 @@ self.addEventListener("message", async (event) => {
   if (!sys.path.includes("/tmp")) sys.path.append("/tmp");
   const base = new URL("../app/todo/~bench/", location.href).href;
   const socket = base.replace(/^http/, "ws") + "api/echo";
-  const result = await pyodide.pyimport("python_alone").measure(bridge, base + "api/items", new URL(base).pathname, event.data.n, event.data.concurrent, socket);
+  const result = await pyodide.pyimport("python_alone").measure(bridge, base + "api/items", new URL(base).pathname, event.data.n, event.data.concurrent, socket, event.data.batches);
   postMessage({ type: "bench", result: result.toJs() });
 });
 """
@@ -139,6 +142,14 @@ IN_FRAME_CONCURRENT = """async (n) => {
   await Promise.all(Array.from({length: n}, () => fetch("api/items").then((r) => r.json())));
   return performance.now() - t;
 }"""
+#: The same requests one after another, in all.
+IN_FRAME_SEQUENTIAL = """async (n) => {
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await fetch("api/items").then((r) => r.json());
+  return performance.now() - t;
+}"""
+#: Samples of 50 concurrent and 50 sequential requests per run (alternating).
+BATCHES = 5
 IN_FRAME_WEBSOCKET = """async (n) => {
   const ws = new WebSocket("api/echo");
   await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onclose = () => reject(new Error("closed")); });
@@ -215,7 +226,9 @@ def build_site(out: Path, requests: int) -> None:
     (bench_dir / "floor-worker.js").write_text(FLOOR_WORKER)
     code = next((out / "_static" / "_live_asgi").glob("code-*")).name
     (bench_dir / "python-alone.html").write_text(
-        PYTHON_ALONE_HTML.replace("__CODE__", code).replace("__N__", str(requests))
+        PYTHON_ALONE_HTML.replace("__CODE__", code)
+        .replace("__N__", str(requests))
+        .replace("__BATCHES__", str(BATCHES))
     )
     (bench_dir / "python-alone-worker.js").write_text(PYTHON_ALONE_WORKER.replace("__CODE__", code))
     shutil.copy(Path(__file__).with_name("python_alone.py"), bench_dir / "python_alone.py")
@@ -276,10 +289,15 @@ def run(
                     figures.add(
                         "service worker answering a constant", *page.evaluate(IN_FRAME_SMALL, requests)
                     )
+                    for _ in range(BATCHES):
+                        figures.add(
+                            "50 concurrent, service worker answering a constant",
+                            page.evaluate(IN_FRAME_CONCURRENT, 50),
+                        )
                     page.goto(base + "bench/python-alone.html")
                     alone, alone_concurrent, alone_websocket = page.evaluate("window.pythonAlone")
                     figures.add("small request, Python alone", *alone)
-                    figures.add("50 concurrent, Python alone", alone_concurrent)
+                    figures.add("50 concurrent, Python alone", *alone_concurrent)
                     figures.add("websocket round trip, Python alone", *alone_websocket)
                     ctx.close()
 
@@ -331,7 +349,9 @@ def run(
                     figures.add(
                         "1 MB response", *frame.evaluate(IN_FRAME_LARGE, ["api/bytes/1048576", large])
                     )
-                    figures.add("50 concurrent", frame.evaluate(IN_FRAME_CONCURRENT, 50))
+                    for _ in range(BATCHES):
+                        figures.add("50 sequential", frame.evaluate(IN_FRAME_SEQUENTIAL, 50))
+                        figures.add("50 concurrent", frame.evaluate(IN_FRAME_CONCURRENT, 50))
                     figures.add("websocket round trip", *frame.evaluate(IN_FRAME_WEBSOCKET, requests))
                     first, last = frame.evaluate(IN_FRAME_STREAM)
                     figures.add("stream first chunk", first)
@@ -365,7 +385,7 @@ def run(
     return summary
 
 
-FLOORS = {
+FLOORS: dict[str, str | tuple[str, ...]] = {
     "cold start": "floor cold",
     "revisit": "floor warm",
     "revisit, reader left after 3 s": "floor warm",
@@ -373,6 +393,12 @@ FLOORS = {
     "1 MB response": "static 1 MiB fetch",
     "small request, Python alone": "static small fetch",
     "service worker answering a constant": "static small fetch",
+    # The target first, then what bounds it.
+    "50 concurrent": (
+        "50 sequential",
+        "50 concurrent, Python alone",
+        "50 concurrent, service worker answering a constant",
+    ),
     "cold bytes transferred": "floor cold bytes transferred",
     "websocket round trip": "websocket round trip, Python alone",
 }
@@ -384,6 +410,7 @@ ORDER = [
     "service worker answering a constant",
     "small request, Python alone",
     "50 concurrent, Python alone",
+    "50 concurrent, service worker answering a constant",
     "cold start",
     "cold start: worker boot to runtime+packages ready",
     "cold start: app import and startup",
@@ -397,6 +424,7 @@ ORDER = [
     "revisit after 3 s from snapshot (1 = yes)",
     "small request",
     "1 MB response",
+    "50 sequential",
     "50 concurrent",
     "websocket round trip, Python alone",
     "websocket round trip",
@@ -431,7 +459,7 @@ def summarize(figures: Figures) -> dict[str, Any]:
         values = figures.samples.get(name)
         if not values:
             continue
-        row = {
+        row: dict[str, Any] = {
             "n": len(values),
             "min": min(values),
             "median": statistics.median(values),
@@ -439,12 +467,15 @@ def summarize(figures: Figures) -> dict[str, Any]:
         }
         if name.startswith(("small request", "service worker", "websocket")):
             row["p95"] = percentile(values, 0.95)
-        floor = FLOORS.get(name)
-        if floor and figures.samples.get(floor):
+        floors = FLOORS.get(name, ())
+        measured = [f for f in ((floors,) if isinstance(floors, str) else floors) if figures.samples.get(f)]
+        if measured:
+            floor = measured[0]
             row["ratio"] = row["median"] / statistics.median(figures.samples[floor])
             row["floor"] = floor
             # What the browser's plumbing adds to the app's own time.
             row["added"] = row["median"] - statistics.median(figures.samples[floor])
+            row["ratios"] = {f: row["median"] / statistics.median(figures.samples[f]) for f in measured}
         out[name] = row
     return out
 
@@ -462,7 +493,7 @@ def print_table(summary: dict[str, Any], log: Callable[[str], None] = print) -> 
     log("| figure | min | median | max | ratio to floor |")
     log("|---|---|---|---|---|")
     for name, row in summary.items():
-        ratio = f"{row['ratio']:.2f} x {row['floor']}" if "ratio" in row else ""
+        ratio = ", ".join(f"{r:.2f} x {floor}" for floor, r in row.get("ratios", {}).items())
         if name == "websocket round trip":
             ratio += f" (+{row['added']:.2f} ms)"
         median = _fmt(name, row["median"]) + (f" (p95 {_fmt(name, row['p95'])})" if "p95" in row else "")

@@ -27,14 +27,16 @@ import http.cookiejar
 import importlib
 import inspect
 import io
+import math
 import os
 import sys
+import time
 import traceback
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 __all__ = [
     "ROOT_PATH_ENV",
@@ -71,6 +73,8 @@ DROPPED_RESPONSE_HEADERS = frozenset({"set-cookie", "x-frame-options"})
 ROOT_PATH_ENV = "LIVE_ASGI_ROOT_PATH"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+#: How many URLs' ``Cookie`` headers the bridge keeps at most.
+_COOKIE_HEADERS_KEPT = 256
 #: The close code a browser reports when a socket ended without a closing
 #: handshake (never sent on the wire).
 ABNORMAL_CLOSURE = 1006
@@ -253,6 +257,21 @@ def as_asgi(app: Any) -> ASGIApp:
     return app  # type: ignore[no-any-return]
 
 
+class _CookieJar(http.cookiejar.CookieJar):
+    """A ``CookieJar`` that counts its changes: the bridge keeps the ``Cookie``
+    headers it made from it until the next one (or until a cookie expires)."""
+
+    changes = 0
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        self.changes += 1
+        super().set_cookie(cookie)
+
+    def clear(self, domain: str | None = None, path: str | None = None, name: str | None = None) -> None:
+        self.changes += 1
+        super().clear(domain, path, name)
+
+
 class _CookieResponse:
     """The small part of a urllib response that ``CookieJar`` reads."""
 
@@ -276,8 +295,13 @@ class Bridge:
     def __init__(self, app: ASGIApp, *, debug: bool = False) -> None:
         self.app = app
         self.debug = debug
-        self.cookies = http.cookiejar.CookieJar()
+        self.cookies = _CookieJar()
         self._cookies_stored = False
+        # The Cookie header of each URL (without its query), as of the jar's
+        # change `_cookie_headers_of` and until the first cookie expires.
+        self._cookie_headers: dict[str, str] = {}
+        self._cookie_headers_of = -1
+        self._cookie_headers_until = 0.0
         self.state: dict[str, Any] = {}
         self._disconnects: dict[Any, asyncio.Event] = {}
         self._sockets: set[WebSocketSession] = set()
@@ -370,66 +394,43 @@ class Bridge:
         """The ASGI ``http`` scope of a request, with the browser's headers."""
         url = urlsplit(request.url)
         scheme = url.scheme or "http"
-        raw_path = url.path or "/"
-        host = url.hostname or "localhost"
-        port = url.port or DEFAULT_PORTS.get(scheme, 80)
-        headers = self._request_headers(request, url.netloc, scheme)
         return {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": "1.1",
             "method": request.method.upper(),
-            "scheme": scheme,
-            # Like uvicorn: invalid UTF-8 becomes U+FFFD.
-            "path": unquote(raw_path, encoding="utf-8", errors="replace"),
-            "raw_path": raw_path.encode("latin-1", errors="replace"),
-            "query_string": url.query.encode("latin-1", errors="replace"),
-            "root_path": unquote(request.root_path.rstrip("/")),
-            "headers": [
-                (name.lower().encode("latin-1"), value.encode("latin-1", errors="replace"))
-                for name, value in headers
-            ],
-            "client": ("127.0.0.1", 0),
-            "server": (host, port),
+            **_url_scope(url, scheme, request.root_path, self._request_headers(request, url.netloc, scheme)),
             "state": dict(self.state),
         }
 
     def _request_headers(self, request: HTTPRequest, netloc: str, scheme: str) -> list[tuple[str, str]]:
-        headers = [(name.lower(), value) for name, value in request.headers]
-        present = {name for name, _ in headers}
-        origin = f"{scheme}://{netloc}"
-
-        def add(name: str, value: str) -> None:
-            if name not in present and value:
-                headers.append((name, value))
-                present.add(name)
-
+        headers = _BrowserHeaders(request.headers)
+        method = request.method.upper()
         # A browser sends Host first and always, with the port when it is not
         # the scheme's default: apps build absolute URLs from it.
-        if "host" not in present:
-            headers.insert(0, ("host", netloc))
-            present.add("host")
+        if "host" not in headers.present:
+            headers.first("host", netloc)
         # The browser sends Content-Length with every body, and 0 for a POST
         # or PUT without one (Fetch); a service worker cannot see it, and
         # Django reads no form without it.
-        if request.body or request.method.upper() in ("POST", "PUT"):
-            add("content-length", str(len(request.body)))
+        if request.body or method in ("POST", "PUT"):
+            headers.add("content-length", str(len(request.body)))
         # Every request a service worker bridges is same-origin (its scope is
         # on the docs' origin), and a browser sends Origin on a same-origin
         # request only when its method is not GET or HEAD (Fetch: "append a
         # request Origin header"), whether a navigation or a fetch().
-        if request.method.upper() not in ("GET", "HEAD"):
-            add("origin", origin)
-        add("referer", request.referrer)
+        if method not in ("GET", "HEAD"):
+            headers.add("origin", f"{scheme}://{netloc}")
+        headers.add("referer", request.referrer)
         if request.mode == "navigate":
-            add("sec-fetch-mode", "navigate")
-            add("sec-fetch-dest", request.destination or "iframe")
+            headers.add("sec-fetch-mode", "navigate")
+            headers.add("sec-fetch-dest", request.destination or "iframe")
         else:
-            add("sec-fetch-mode", request.mode)
-            add("sec-fetch-dest", request.destination or "empty")
-        add("sec-fetch-site", "same-origin")
-        add("cookie", self._cookie_header(request.url, request.method))
-        return headers
+            headers.add("sec-fetch-mode", request.mode)
+            headers.add("sec-fetch-dest", request.destination or "empty")
+        headers.add("sec-fetch-site", "same-origin")
+        headers.add("cookie", self._cookie_header(request.url, request.method))
+        return headers.items
 
     def _cookie_request(self, url: str, method: str) -> urllib.request.Request:
         # Browsers treat http://localhost as a secure context and send Secure
@@ -442,9 +443,24 @@ class Bridge:
     def _cookie_header(self, url: str, method: str) -> str:
         if not self._cookies_stored:
             return ""  # most apps set none: no jar walk and urllib request per request
-        cookie_request = self._cookie_request(url, method)
-        self.cookies.add_cookie_header(cookie_request)
-        return cookie_request.unredirected_hdrs.get("Cookie", "")
+        jar = self.cookies
+        if jar.changes != self._cookie_headers_of or time.time() >= self._cookie_headers_until:
+            self._cookie_headers.clear()
+            self._cookie_headers_of = jar.changes
+            # The jar leaves out a cookie from the second it expires on.
+            expiring = [c.expires for c in jar if c.expires is not None]
+            self._cookie_headers_until = min(expiring, default=math.inf)
+        # Which cookies go depends on the scheme, host, port and path alone.
+        key = url.partition("#")[0].partition("?")[0]
+        header = self._cookie_headers.get(key)
+        if header is None:
+            cookie_request = self._cookie_request(url, method)
+            jar.add_cookie_header(cookie_request)
+            header = cookie_request.unredirected_hdrs.get("Cookie", "")
+            if len(self._cookie_headers) >= _COOKIE_HEADERS_KEPT:
+                self._cookie_headers.clear()
+            self._cookie_headers[key] = header
+        return header
 
     def _store_cookies(self, url: str, method: str, set_cookies: list[str]) -> None:
         self._cookies_stored = True
@@ -597,41 +613,21 @@ class Bridge:
         """The ASGI ``websocket`` scope of a page's socket, with a browser's handshake headers."""
         url = urlsplit(request.url)
         scheme = url.scheme if url.scheme in ("ws", "wss") else "ws"
-        raw_path = url.path or "/"
-        host = url.hostname or "localhost"
-        port = url.port or DEFAULT_PORTS[scheme]
-        headers = [(name.lower(), value) for name, value in request.headers]
-        present = {name for name, _ in headers}
-
-        def add(name: str, value: str) -> None:
-            if name not in present and value:
-                headers.append((name, value))
-                present.add(name)
-
+        headers = _BrowserHeaders(request.headers)
         # What a browser's opening handshake carries, Host first.
-        headers.insert(0, ("host", url.netloc))
-        present.add("host")
-        add("connection", "Upgrade")
-        add("upgrade", "websocket")
-        add("sec-websocket-version", "13")
-        add("sec-websocket-key", base64.b64encode(os.urandom(16)).decode("ascii"))
-        add("origin", request.origin)
-        add("sec-websocket-protocol", ", ".join(request.subprotocols))
-        add("cookie", self._cookie_header(_http_url(request.url), "GET"))
+        headers.first("host", url.netloc)
+        headers.add("connection", "Upgrade")
+        headers.add("upgrade", "websocket")
+        headers.add("sec-websocket-version", "13")
+        headers.add("sec-websocket-key", base64.b64encode(os.urandom(16)).decode("ascii"))
+        headers.add("origin", request.origin)
+        headers.add("sec-websocket-protocol", ", ".join(request.subprotocols))
+        headers.add("cookie", self._cookie_header(_http_url(request.url), "GET"))
         return {
             "type": "websocket",
             "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": "1.1",
-            "scheme": scheme,
-            "path": unquote(raw_path, encoding="utf-8", errors="replace"),
-            "raw_path": raw_path.encode("latin-1", errors="replace"),
-            "query_string": url.query.encode("latin-1", errors="replace"),
-            "root_path": unquote(request.root_path.rstrip("/")),
-            "headers": [
-                (name.encode("latin-1"), value.encode("latin-1", errors="replace")) for name, value in headers
-            ],
-            "client": ("127.0.0.1", 0),
-            "server": (host, port),
+            **_url_scope(url, scheme, request.root_path, headers.items),
             "subprotocols": list(request.subprotocols),
             "state": dict(self.state),
             "extensions": {"websocket.http.response": {}},
@@ -883,6 +879,45 @@ class WebSocketSession:
                 # The connection ends without a closing handshake.
                 self.state = "closed"
                 self.emit.close(ABNORMAL_CLOSURE, "", "")
+
+
+class _BrowserHeaders:
+    """A request's headers (names in lower case) and those a browser adds to them."""
+
+    def __init__(self, headers: list[tuple[str, str]]) -> None:
+        self.items = [(name.lower(), value) for name, value in headers]
+        self.present = {name for name, _ in self.items}
+
+    def first(self, name: str, value: str) -> None:
+        """``name`` before all others (a browser sends Host first)."""
+        self.items.insert(0, (name, value))
+        self.present.add(name)
+
+    def add(self, name: str, value: str) -> None:
+        """``name`` last, unless the request has it or ``value`` is empty."""
+        if name not in self.present and value:
+            self.items.append((name, value))
+            self.present.add(name)
+
+
+def _url_scope(
+    url: SplitResult, scheme: str, root_path: str, headers: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """The part of an ``http`` or ``websocket`` scope that comes from the URL, and the headers as bytes."""
+    raw_path = url.path or "/"
+    return {
+        "scheme": scheme,
+        # Like uvicorn: invalid UTF-8 becomes U+FFFD.
+        "path": unquote(raw_path, encoding="utf-8", errors="replace"),
+        "raw_path": raw_path.encode("latin-1", errors="replace"),
+        "query_string": url.query.encode("latin-1", errors="replace"),
+        "root_path": unquote(root_path.rstrip("/")),
+        "headers": [
+            (name.encode("latin-1"), value.encode("latin-1", errors="replace")) for name, value in headers
+        ],
+        "client": ("127.0.0.1", 0),
+        "server": (url.hostname or "localhost", url.port or DEFAULT_PORTS.get(scheme, 80)),
+    }
 
 
 class _Coalescing:

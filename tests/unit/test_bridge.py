@@ -341,6 +341,17 @@ def test_max_age_expires_a_cookie(monkeypatch: pytest.MonkeyPatch) -> None:
     assert serve(bridge, request("/")).text == "long=1"
 
 
+def test_the_cookies_sent_follow_every_change_of_the_jar() -> None:
+    bridge = Bridge(cookie_app({"/one": ["one=1; Path=/"], "/two": ["two=2; Path=/"]}))
+    serve(bridge, request("/one"))
+    assert serve(bridge, request("/page?x=1")).text == "one=1"
+    assert serve(bridge, request("/page?x=2")).text == "one=1"
+    serve(bridge, request("/two"))
+    assert serve(bridge, request("/page?x=3")).text == "one=1; two=2"
+    bridge.cookies.clear()  # as a test resets a reader's browser
+    assert serve(bridge, request("/page?x=4")).text == ""
+
+
 def test_deleting_a_cookie_by_max_age_zero_or_a_past_expiry() -> None:
     bridge = Bridge(
         cookie_app(
