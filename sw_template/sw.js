@@ -403,6 +403,26 @@ async function forward(event, instance, rootPath) {
     },
   });
   const page = scriptTag();
+  /**
+   * The app's answer as a Response, or, where the browser refuses it (a status
+   * outside 200-599, a header name or value no HTTP response can carry), a page
+   * that says so: never a request left waiting for ever.
+   * @param {() => Response} make
+   */
+  const refusable = (make) => {
+    try {
+      return make();
+    } catch (err) {
+      if (pending.delete(id)) sendRequest(port, { type: MSG.cancel, id });
+      return errorPage(
+        502,
+        "The browser refused the app's answer",
+        `The live app answered ${request.method} ${new URL(request.url).pathname} with a response no ` +
+          `browser accepts: ${err instanceof Error ? err.message : String(err)}. A server would refuse it ` +
+          "too: fix the status code or header the app sends.",
+      );
+    }
+  };
   return await new Promise((resolve) => {
     let started = false;
     // An app that never answers gets a clear page, and stops working on it.
@@ -426,17 +446,19 @@ async function forward(event, instance, rootPath) {
         if (isPage(request, status, headers)) {
           // The app's page gets its WebSocket before any of its scripts runs.
           resolve(
-            page.then(
-              ({ tag, hash }) =>
-                new Response(stream.pipeThrough(insertScript(tag)), {
-                  status,
-                  headers: responseHeaders(pageHeaders(headers, hash)),
-                }),
+            page.then(({ tag, hash }) =>
+              refusable(
+                () =>
+                  new Response(stream.pipeThrough(insertScript(tag)), {
+                    status,
+                    headers: responseHeaders(pageHeaders(headers, hash)),
+                  }),
+              ),
             ),
           );
           return;
         }
-        resolve(new Response(nullBody ? null : stream, { status, headers: responseHeaders(headers) }));
+        resolve(refusable(() => new Response(nullBody ? null : stream, { status, headers: responseHeaders(headers) })));
         if (nullBody) controller.close();
       },
       full(status, headers, bytes) {
@@ -445,9 +467,10 @@ async function forward(event, instance, rootPath) {
         const nullBody = NULL_BODY.has(status) || request.method === "HEAD";
         if (isPage(request, status, headers)) {
           resolve(
-            page.then(
-              ({ tag, hash }) =>
-                new Response(withScript(bytes, tag), { status, headers: responseHeaders(pageHeaders(headers, hash)) }),
+            page.then(({ tag, hash }) =>
+              refusable(
+                () => new Response(withScript(bytes, tag), { status, headers: responseHeaders(pageHeaders(headers, hash)) }),
+              ),
             ),
           );
           return;
@@ -458,7 +481,7 @@ async function forward(event, instance, rootPath) {
           controller.enqueue(bytes);
           controller.close();
         }
-        resolve(new Response(nullBody ? null : stream, { status, headers: responseHeaders(headers) }));
+        resolve(refusable(() => new Response(nullBody ? null : stream, { status, headers: responseHeaders(headers) })));
       },
       body(chunk) {
         try {

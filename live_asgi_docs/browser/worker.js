@@ -35,6 +35,8 @@ let bridge = null;
 let ready = null;
 /** @type {Set<MessagePort>} */
 const ports = new Set();
+/** The first request key of the next port attached (see `attach`). */
+let nextPortBase = 0;
 /** Where the app's bundle is unpacked (on `sys.path`). */
 let appDir = "";
 /** @type {Manifest | null} */
@@ -401,30 +403,32 @@ const SUSPENDABLE = typeof WebAssembly === "object" && "Suspending" in WebAssemb
 
 /**
  * What the bridge calls with the parts of each response, for the service
- * worker behind `port`: made once per port, the request's id comes first.
+ * worker behind `port`: made once per port, the request's key comes first
+ * (see `attach`: the service worker's id plus the port's base).
  * @param {MessagePort} port
+ * @param {number} base
  */
-function responder(port) {
+function responder(port, base) {
   return {
-    /** @param {number} id @param {number} status @param {[string, string][]} headers */
-    start(id, status, headers) {
-      sendResponse(port, { type: MSG.start, id, status, headers });
+    /** @param {number} key @param {number} status @param {[string, string][]} headers */
+    start(key, status, headers) {
+      sendResponse(port, { type: MSG.start, id: key - base, status, headers });
     },
-    /** A response complete at once: one message. @param {number} id @param {number} status @param {[string, string][]} headers @param {Uint8Array} body */
-    full(id, status, headers, body) {
-      sendResponse(port, { type: MSG.full, id, status, headers, body }, [body.buffer]);
+    /** A response complete at once: one message. @param {number} key @param {number} status @param {[string, string][]} headers @param {Uint8Array} body */
+    full(key, status, headers, body) {
+      sendResponse(port, { type: MSG.full, id: key - base, status, headers, body }, [body.buffer]);
     },
-    /** @param {number} id @param {Uint8Array} chunk */
-    body(id, chunk) {
-      sendResponse(port, { type: MSG.body, id, chunk }, [chunk.buffer]);
+    /** @param {number} key @param {Uint8Array} chunk */
+    body(key, chunk) {
+      sendResponse(port, { type: MSG.body, id: key - base, chunk }, [chunk.buffer]);
     },
-    /** @param {number} id */
-    end(id) {
-      sendResponse(port, { type: MSG.end, id });
+    /** @param {number} key */
+    end(key) {
+      sendResponse(port, { type: MSG.end, id: key - base });
     },
-    /** @param {number} id @param {string} message */
-    error(id, message) {
-      sendResponse(port, { type: MSG.error, id, message });
+    /** @param {number} key @param {string} message */
+    error(key, message) {
+      sendResponse(port, { type: MSG.error, id: key - base, message });
     },
   };
 }
@@ -434,8 +438,9 @@ function responder(port) {
  * @param {MessagePort} port
  * @param {ReturnType<typeof responder>} emit
  * @param {RequestMessage} msg
+ * @param {number} base added to the request's id for the bridge (see `attach`)
  */
-async function serve(port, emit, msg) {
+async function serve(port, emit, msg, base) {
   const id = msg.id;
   try {
     await ready;
@@ -449,7 +454,7 @@ async function serve(port, emit, msg) {
     checkFatal(err);
   };
   // Plain values, not the message: each object handed to Python is a proxy.
-  const args = [id, msg.method, msg.url, msg.rootPath, msg.headers, msg.body, msg.referrer, msg.mode, msg.destination, emit];
+  const args = [base + id, msg.method, msg.url, msg.rootPath, msg.headers, msg.body, msg.referrer, msg.mode, msg.destination, emit];
   try {
     if (SUSPENDABLE) {
       // The app runs at once on a stack that can be suspended: inline code
@@ -467,13 +472,19 @@ async function serve(port, emit, msg) {
 /** @param {MessagePort} port */
 function attach(port) {
   ports.add(port);
-  const emit = responder(port);
+  // Each service worker numbers its requests from 1, and a restarted one
+  // starts again while the old one's responses may still stream: the bridge
+  // keys a request by its id plus its port's base, so a cancel reaches only
+  // the request it names.
+  const base = nextPortBase;
+  nextPortBase += 2 ** 32;
+  const emit = responder(port, base);
   port.onmessage = (/** @type {MessageEvent<ServiceWorkerToWorker>} */ event) => {
     const msg = event.data;
     if (msg.type === MSG.request) {
-      serve(port, emit, msg);
+      serve(port, emit, msg, base);
     } else if (msg.type === MSG.cancel && bridge) {
-      bridge.cancel(msg.id);
+      bridge.cancel(base + msg.id);
     } else if (msg.type === MSG.websocket && event.ports[0]) {
       openSocket(event.ports[0], msg);
     }

@@ -7,6 +7,7 @@ tests of one app share its page.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -177,3 +178,15 @@ def test_a_failed_startup_is_shown_to_the_reader(context: Any, site_url: str) ->
     assert "its startup failed: the database is unreachable (on purpose)" in message
     assert "Traceback" not in message
     assert page.locator(".live-asgi iframe").is_hidden()
+
+
+def test_an_answer_the_browser_refuses_gets_a_page_that_says_why(frame: Any) -> None:
+    # Status 999 is fine to Python but no browser Response can carry it: the
+    # reader's fetch() gets an answer saying so, not a request pending for ever.
+    answer = frame.evaluate("fetch('status/999').then(async r => ({status: r.status, text: await r.text()}))")
+    text = html.unescape(answer["text"])
+    assert answer["status"] == 502
+    assert "<h1>The browser refused the app's answer</h1>" in text
+    assert "answered GET /" in text and "/status/999 with a response no browser accepts" in text
+    # The app goes on answering.
+    assert frame.evaluate("fetch('status/201').then(r => r.status)") == 201
