@@ -9,7 +9,6 @@ The browser tests run the same files in Chromium.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -17,8 +16,6 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
 
 
 @pytest.fixture(scope="module")

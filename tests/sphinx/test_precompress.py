@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ def unbrotli(path: Path) -> bytes:
     return subprocess.run(["node", "-e", UNBROTLI, str(path)], capture_output=True, check=True).stdout
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Brotli comes from Node.js")
 def test_a_vendored_build_has_siblings_with_the_same_bytes_where_they_pay(sample_sphinx_site: Path) -> None:
     assets = sample_sphinx_site / "_static" / "_live_asgi"
     for name in ("pyodide/pyodide.asm.wasm", "pyodide/pyodide.asm.mjs", f"{code_folder()}/worker.js"):
