@@ -115,6 +115,8 @@ export function installWebSocket(win, config) {
       this._binaryType = "blob";
       /** @type {number} */
       this._buffered = 0;
+      /** Closed while connecting: the app's answers no longer count. */
+      this._failed = false;
       /** @type {Record<string, any>} */
       this._handlers = {};
       /** Sends waiting for a Blob to be read, so that order is kept. @type {any[]} */
@@ -240,6 +242,9 @@ export function installWebSocket(win, config) {
       const command = { type: M.close, code: code === undefined ? null : code, reason: text };
       this._port.postMessage(command);
       if (wasConnecting) {
+        // The connection is failed: whatever the app still says (its echo of this close can come
+        // before the timer below) is not heard, so the close is always 1006, not clean.
+        this._failed = true;
         win.console.error(`WebSocket connection to '${this._url}' failed: WebSocket is closed before the connection is established.`);
         // The events come in a later task, as a browser's do.
         setTimeout(() => this._finish(1006, "", false), 0);
@@ -248,7 +253,7 @@ export function installWebSocket(win, config) {
 
     /** @param {SocketEvent} msg */
     _event(msg) {
-      if (this._state === CLOSED) return;
+      if (this._state === CLOSED || this._failed) return;
       if (msg.type === M.accept && this._state === CONNECTING) {
         this._state = OPEN;
         this._protocol = msg.protocol || "";
