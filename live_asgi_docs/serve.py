@@ -153,6 +153,17 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    """Says nothing when a browser drops a connection (a reader left, a request was cancelled)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # BrokenPipeError, ConnectionResetError: the browser went away, nothing is wrong
+        super().handle_error(request, client_address)
+
+
 def make_server(
     directory: Path,
     host: str = "127.0.0.1",
@@ -165,10 +176,7 @@ def make_server(
     ``server.bytes_sent`` counts the body bytes sent (compressed as sent);
     ``handler`` may be a subclass of :class:`Handler` that serves more.
     """
-    server = http.server.ThreadingHTTPServer(
-        (host, port), functools.partial(handler, directory=str(directory))
-    )
-    server.daemon_threads = True
+    server = _Server((host, port), functools.partial(handler, directory=str(directory)))
     server.quiet = quiet  # type: ignore[attr-defined]
     server.gzip_cache = _GzipCache()  # type: ignore[attr-defined]
     server.bytes_sent = 0  # type: ignore[attr-defined]
