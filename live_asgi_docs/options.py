@@ -157,13 +157,16 @@ class Settings:
             ``node`` on ``PATH``; adds seconds per app to a build.
         precompress: Write ``<file>.gz`` and ``<file>.br`` beside the large
             files of the apps (the runtime's wasm and scripts, locks,
-            manifests) where compressing pays, for hosts that serve such files
+            manifests, archives) where compressing pays, for hosts that serve such files
             to browsers that accept them (nginx ``gzip_static`` and
             ``brotli_static``, Caddy ``file_server { precompressed }``,
             ``python -m live_asgi_docs.serve``). Hosts that compress by
             themselves (GitHub Pages, Read the Docs, Netlify, Cloudflare) never
-            read them, so it is off by default. Brotli needs ``node`` on
-            ``PATH`` (else only ``.gz`` files are written); results are cached.
+            read them, so it is off by default. The archives the build
+            writes (standard library, wheels, bundles) are then stored, not
+            deflated, so that their siblings compress across files. Brotli
+            needs ``node`` on ``PATH`` (else only ``.gz`` files are written);
+            results are cached.
     """
 
     app_dirs: list[str] = field(default_factory=list, metadata={"types": (list, tuple)})

@@ -12,22 +12,41 @@ gzip comes from the standard library (level 9); Brotli (quality 11) from
 Node.js's ``zlib`` (``node/brotli.mjs``), so no Python dependency is added;
 without Node only ``.gz`` files are written. Brotli 11 takes a minute for the
 runtime's wasm, so every result is cached by the content it was made from.
+
+The archives the build writes (the standard library with bytecode, the
+wheels, the apps' bundles) are deflated file by file, which leaves nothing
+for a sibling to gain. A precompressed site writes them with every entry
+*stored* instead (:func:`stored_zip`): their siblings then compress across
+files (FastAPI's closure: 6.5 MB of deflated zips, 4.4 MB of Brotli siblings),
+the browser decodes them natively, and nothing is left to inflate after.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
+import os
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from .packages import publish_dir
 
-__all__ = ["ENCODINGS", "MAX_RATIO", "MIN_BYTES", "precompress", "remove_siblings"]
+__all__ = [
+    "ENCODINGS",
+    "MAX_RATIO",
+    "MIN_BYTES",
+    "precompress",
+    "remove_siblings",
+    "stored_archive",
+    "stored_size",
+    "stored_zip",
+]
 
 #: The siblings' suffixes, best first (what a server prefers when both are accepted).
 ENCODINGS = (".br", ".gz")
@@ -120,3 +139,39 @@ def remove_siblings(files: Iterable[Path]) -> None:
     for file in files:
         for suffix in ENCODINGS:
             file.with_name(file.name + suffix).unlink(missing_ok=True)
+
+
+def stored_zip(data: bytes) -> bytes:
+    """The zip archive ``data`` with every entry stored, its names, order and dates kept."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zout:
+        zout.comment = zin.comment
+        for entry in zin.infolist():
+            info = zipfile.ZipInfo(entry.filename, entry.date_time)
+            info.compress_type = zipfile.ZIP_STORED
+            info.create_system = entry.create_system
+            info.external_attr = entry.external_attr
+            info.comment = entry.comment
+            zout.writestr(info, zin.read(entry))
+    return buf.getvalue()
+
+
+def stored_archive(archive: Path, cache_dir: Path) -> Path:
+    """:func:`stored_zip` of a file, cached by its content."""
+    data = archive.read_bytes()
+    cache = cache_dir / "stored"
+    target = _cached(cache, data, archive.suffix)
+    if not target.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(stored_zip(data))
+        publish_dir(tmp, target, Path.is_file)
+    return target
+
+
+def stored_size(archive: Path) -> int:
+    """About the size of ``archive`` with its entries stored (known before writing it)."""
+    with zipfile.ZipFile(archive) as zf:
+        entries = zf.infolist()
+    # A local header and a directory entry each (30 + 46 bytes and the name twice).
+    return sum(e.file_size + 76 + 2 * len(e.filename.encode()) for e in entries) + 22

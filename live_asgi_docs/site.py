@@ -242,9 +242,20 @@ class LiveSite:
                 self._runtime_bytes = CDN_RUNTIME_BYTES
             else:
                 self._runtime_bytes = sum(
-                    (runtime.directory / name).stat().st_size for name in FETCHED_RUNTIME_FILES
+                    self._archive_bytes(runtime.directory / name)
+                    if name == "python_stdlib.zip"
+                    else (runtime.directory / name).stat().st_size
+                    for name in FETCHED_RUNTIME_FILES
                 )
         return self._runtime_bytes
+
+    def _archive_bytes(self, archive: Path) -> int:
+        """What the browser counts of an archive the site serves (stored: its contents)."""
+        return precompress.stored_size(archive) if self.settings.precompress else archive.stat().st_size
+
+    def _served_archive(self, archive: Path) -> Path:
+        """The archive as the site serves it: stored when it is precompressed (see :mod:`.precompress`)."""
+        return precompress.stored_archive(archive, self.cache_dir) if self.settings.precompress else archive
 
     def download_bytes(self, options: EmbedOptions) -> int:
         """Everything a reader downloads to start this app cold, in bytes.
@@ -257,9 +268,14 @@ class LiveSite:
         """
         if options not in self._download:
             source, resolution = self.prepare(options)
-            self._download[options] = (
-                self.runtime_bytes() + sum(w.size for w in resolution.wheels) + len(self.bundle(source))
+            # The browser counts what it decodes: a precompressed site's archives
+            # are stored, so their contents count.
+            wheels = (
+                sum(self._archive_bytes(resolution.path(w)) for w in resolution.wheels)
+                if self.settings.precompress
+                else sum(w.size for w in resolution.wheels)
             )
+            self._download[options] = self.runtime_bytes() + wheels + len(self.bundle(source))
         return self._download[options]
 
     def runtime_url(self) -> str:
@@ -435,7 +451,7 @@ class LiveSite:
         compiled, why_not = self._compile(runtime, ordered)
         if compiled is not None:
             bytecode_dir = assets / f"bytecode-{compiled.key}"
-            _copy_if_changed(compiled.stdlib, bytecode_dir / "python_stdlib.zip")
+            _copy_if_changed(self._served_archive(compiled.stdlib), bytecode_dir / "python_stdlib.zip")
             for file in compiled.sources.rglob("*.py"):
                 _copy_if_changed(file, bytecode_dir / "sources" / file.relative_to(compiled.sources))
             note = f"bytecode compiled for {compiled.modules} modules"
@@ -452,15 +468,19 @@ class LiveSite:
             wheels = list(resolution.wheels)
             if compiled is not None:
                 bundle = compiled.bundles[options.name].read_bytes()
-                for i, wheel in enumerate(wheels):
-                    path = compiled.wheels[wheel.file_name]
-                    _copy_if_changed(path, bytecode_dir / wheel.file_name)
-                    data = path.read_bytes()
-                    wheels[i] = replace(wheel, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
             else:
                 bundle = self.bundle(source)
-                for wheel in wheels:
-                    _copy_if_changed(resolution.path(wheel), assets / "wheels" / wheel.file_name)
+            if self.settings.precompress:
+                bundle = precompress.stored_zip(bundle)
+            wheels_dir = bytecode_dir if compiled is not None else assets / "wheels"
+            for i, wheel in enumerate(wheels):
+                path = self._served_archive(
+                    compiled.wheels[wheel.file_name] if compiled is not None else resolution.path(wheel)
+                )
+                _copy_if_changed(path, wheels_dir / wheel.file_name)
+                # The lock has the hash of the file served (Pyodide checks it).
+                data = path.read_bytes()
+                wheels[i] = replace(wheel, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
             lock = json.dumps(packages.make_lock(wheels), indent=1, sort_keys=True).encode()
             app_dir = (assets / protocol.manifest_path(options.name)).parent
             bundle_name = f"app-{apps.digest(bundle)}.zip"

@@ -7,6 +7,7 @@ those that change an app's state or need a fresh profile boot their own.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ SHA256_OF_FETCH = """async (url) => {
 }"""
 
 
-def test_the_runtime_arrives_as_its_brotli_sibling_with_the_files_bytes(
+def test_the_runtime_and_the_archives_arrive_as_their_brotli_siblings_with_the_files_bytes(
     context: Any, site_url: str, sample_sphinx_site: Path
 ) -> None:
     # The sample site is built with precompress on; the server sends the .br
@@ -82,15 +83,53 @@ def test_the_runtime_arrives_as_its_brotli_sibling_with_the_files_bytes(
     )
     page = open_embed(context, site_url + "index.html")
     wait_frame_text(app_frame(page), "h1", "To-do")
-    # What the app's worker downloaded to start.
-    assert encodings["pyodide.asm.wasm"] == "br" and encodings["pyodide.asm.mjs"] == "br"
+    # What the app's worker downloaded to start: the runtime, and the archives
+    # the build stored so that their siblings compress across files.
+    assets = sample_sphinx_site / "_static/_live_asgi"
+    stdlib = next(assets.glob("bytecode-*/python_stdlib.zip"))
+    core = next(assets.glob("bytecode-*/pydantic_core-*.whl"))
+    served = [assets / "pyodide/pyodide.asm.wasm", assets / "pyodide/pyodide.asm.mjs", stdlib, core]
+    assert [encodings[p.name] for p in served] == ["br"] * 4
     # Decoded by the browser, they are the built files' bytes.
-    for name in ("pyodide.asm.wasm", "pyodide.asm.mjs"):
-        url = f"{site_url}_static/_live_asgi/pyodide/{name}?again"
-        expected = hashlib.sha256(
-            (sample_sphinx_site / "_static/_live_asgi/pyodide" / name).read_bytes()
-        ).hexdigest()
+    for file in served:
+        url = f"{site_url}{file.relative_to(sample_sphinx_site).as_posix()}?again"
+        expected = hashlib.sha256(file.read_bytes()).hexdigest()
         assert page.evaluate(SHA256_OF_FETCH, url) == ["br", expected]
+
+
+PYODIDE_LOADS_THE_APPS_PACKAGES = """async ([assets, app]) => {
+  const manifestURL = new URL(`apps/${app}/manifest.json`, assets);
+  const manifest = await (await fetch(manifestURL)).json();
+  const lock = await (await fetch(new URL(manifest.lock, manifestURL))).json();
+  const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", assets).href);
+  const problems = [];
+  const pyodide = await loadPyodide({
+    indexURL: new URL("pyodide/", assets).href,
+    stdLibURL: new URL(manifest.stdlib, manifestURL).href,
+    lockFileContents: lock,
+    packageBaseUrl: new URL(manifest.wheels, manifestURL).href,
+    packages: manifest.packages,
+    stderr: (line) => problems.push(line),
+  });
+  const versions = pyodide.runPython(
+    "import fastapi, pydantic_core, json; json.dumps([fastapi.__version__, pydantic_core.__version__])"
+  );
+  return { versions: JSON.parse(versions), problems };
+}"""
+
+
+def test_pyodides_own_loader_installs_the_stored_wheels_of_a_precompressed_site(
+    context: Any, site_url: str, sample_sphinx_site: Path
+) -> None:
+    # The worker's path without a snapshot: loadPyodide's `packages`, which
+    # checks each wheel against the lock's hash and unpacks it itself.
+    page = context.new_page()
+    page.goto(site_url + "index.html")
+    result = page.evaluate(PYODIDE_LOADS_THE_APPS_PACKAGES, [site_url + "_static/_live_asgi/", "todo"])
+    lock = next((sample_sphinx_site / "_static/_live_asgi/apps/todo").glob("lock-*.json")).read_text()
+    packages = json.loads(lock)["packages"]
+    expected = [packages["fastapi"]["version"], packages["pydantic-core"]["version"]]
+    assert result == {"versions": expected, "problems": []}
 
 
 def test_link_click_navigates_inside_the_frame(todo_page: Any, todo_frame: Any, site_url: str) -> None:
