@@ -25,9 +25,10 @@ const SHUTDOWN_GRACE_MS = 2000;
  * @param {string} rootPath the instance's mount prefix (every request's `root_path`)
  * @param {WorkerHandlers} handlers
  * @param {import("./protocol.js").EditedFile[]} [files] the reader's edits of the app's code
+ * @param {Promise<unknown>} [after] what the boot waits for (the worker's own code loads meanwhile); none when it rejects
  * @returns {Worker}
  */
-export function bootWorker(config, assets, rootPath, handlers, files = []) {
+export function bootWorker(config, assets, rootPath, handlers, files = [], after = Promise.resolve()) {
   // The browser code lies next to this file, in a folder named by its content.
   const worker = new Worker(new URL("worker.js", import.meta.url), { type: "module", name: `live-asgi ${config.name}` });
   worker.onmessage = (/** @type {MessageEvent<WorkerToPage>} */ event) => handlers.message(event.data);
@@ -35,14 +36,18 @@ export function bootWorker(config, assets, rootPath, handlers, files = []) {
     event.preventDefault();
     handlers.error(event.message || "the app's worker stopped");
   };
-  sendToWorker(worker, {
-    type: MSG.boot,
-    runtime: new URL(config.runtime, assets).href,
-    manifest: new URL(config.manifest, assets).href,
-    bridge: new URL("bridge.py", import.meta.url).href,
-    rootPath,
-    files,
-  });
+  after.then(
+    () =>
+      sendToWorker(worker, {
+        type: MSG.boot,
+        runtime: new URL(config.runtime, assets).href,
+        manifest: new URL(config.manifest, assets).href,
+        bridge: new URL("bridge.py", import.meta.url).href,
+        rootPath,
+        files,
+      }),
+    () => {},
+  );
   return worker;
 }
 

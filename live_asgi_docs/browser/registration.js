@@ -24,8 +24,9 @@ async function activated(reg) {
 
 /**
  * Register the service worker of an app. Resolves once the browser accepted
- * the registration (its installation then runs while the runtime boots),
- * with a promise of the active worker; rejects when the browser refuses.
+ * the registration (it has fetched the script; its installation then runs
+ * while the runtime boots), with a promise of the active worker; rejects when
+ * the browser refuses.
  * @param {string} script URL of the service worker script
  * @param {string} scope the app's scope
  * @returns {Promise<{active: Promise<ServiceWorker>}>}

@@ -92,9 +92,29 @@ function failed(message, traceback) {
 // bytes of what it reads gives the reader a real progress bar, and a file the
 // server does not have fails the start at once, with its name.
 const nativeFetch = scope.fetch.bind(scope);
+
+/**
+ * The runtime's files, asked for as soon as the worker knows their URLs (before
+ * the manifest, the lock and the snapshot lookup say how to start Pyodide):
+ * Pyodide's own request for one gets that response, as the network gave it.
+ * @type {Map<string, Promise<Response>>}
+ */
+const early = new Map();
+
+/** @param {string} url */
+function askEarly(url) {
+  const response = nativeFetch(url);
+  response.catch(() => {}); // whoever takes it sees the failure
+  early.set(new URL(url).href, response);
+}
+
 scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestInit | undefined} */ init) => {
   if (!booting) return nativeFetch(input, init);
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  // Only a plain GET (as Pyodide asks: a URL, no options) takes an early response.
+  const key = new URL(url, location.href).href;
+  const ahead = !(input instanceof Request) && !(init && Object.keys(init).length) ? early.get(key) : undefined;
+  if (ahead) early.delete(key);
   // Counted from the request to the body's last byte, and reported at both
   // ends: the page must know whether the boot waits for the network.
   let open = true;
@@ -111,7 +131,7 @@ scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestI
   /** @type {Response} */
   let response;
   try {
-    response = await nativeFetch(input, init);
+    response = await (ahead ?? nativeFetch(input, init));
   } catch (err) {
     finished();
     throw err;
@@ -189,10 +209,21 @@ async function fetchBytes(url, what) {
 /** @param {BootMessage} msg */
 async function boot(msg) {
   enter("runtime");
+  // The runtime's own files first, while the manifest and the lock come (they
+  // decide only how Pyodide starts, not which runtime): its wasm, and its two
+  // scripts (Pyodide's import of pyodide.asm.mjs then finds it loaded).
+  askEarly(new URL("pyodide.asm.wasm", msg.runtime).href);
+  const pyodideModule = import(new URL("pyodide.mjs", msg.runtime).href);
+  const asmModule = import(new URL("pyodide.asm.mjs", msg.runtime).href);
+  pyodideModule.catch(() => {});
+  asmModule.catch(() => {});
   const manifestResponse = await fetch(msg.manifest, { cache: "no-cache" });
   if (!manifestResponse.ok) throw new Error(`the app manifest ${msg.manifest} answered ${manifestResponse.status}`);
   const manifest = readManifest(await manifestResponse.json());
   const base = new URL(".", msg.manifest);
+  // The standard library with the build's bytecode, when it has some.
+  const stdLibURL = manifest.stdlib ? new URL(manifest.stdlib, base).href : undefined;
+  askEarly(stdLibURL ?? new URL("python_stdlib.zip", msg.runtime).href);
   const bundleBytes = fetchBytes(new URL(manifest.bundle, base).href, "the app's code");
   const bridgeSource = fetch(msg.bridge).then((r) => {
     if (!r.ok) throw new Error(`the bridge ${msg.bridge} answered ${r.status}`);
@@ -212,14 +243,12 @@ async function boot(msg) {
   bundleBytes.catch(() => {});
   bridgeSource.catch(() => {});
 
-  const { loadPyodide } = await import(new URL("pyodide.mjs", msg.runtime).href);
+  const { loadPyodide } = await pyodideModule;
   const output = {
     stdout: (/** @type {string} */ line) => console.log(`[${manifest.name}] ${line}`),
     stderr: (/** @type {string} */ line) => console.warn(`[${manifest.name}] ${line}`),
   };
   const wheelsBase = new URL(manifest.wheels, base).href;
-  // The standard library with the build's bytecode, when it has some.
-  const stdLibURL = manifest.stdlib ? new URL(manifest.stdlib, base).href : undefined;
   // A snapshot of the interpreter with the app's packages imported, kept by
   // this browser since an earlier visit; null when absent or unusable.
   const key = await snapshotKey({ app: msg.manifest, runtime: msg.runtime, stdlib: stdLibURL, lock: manifest.lock, userAgent: navigator.userAgent });
