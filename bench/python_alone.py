@@ -1,9 +1,10 @@
 """The floor of the per-request figures: the app's own bridge driven from Python.
 
-Runs inside the app's worker, booted by the product's ``worker.js`` (the
-benchmark imports that file): requests are made in Python and handed to the
-running bridge, with no browser plumbing at all (no service worker, no
-messages, no conversions to JavaScript).
+Runs inside a second worker running the app, booted by the product's
+``worker.js`` (the benchmark imports that file), next to the app's own one in
+the docs page: requests are made in Python and handed to the running bridge,
+with no browser plumbing at all (no service worker, no messages, no
+conversions to JavaScript).
 """
 
 from __future__ import annotations
@@ -48,23 +49,31 @@ class _Socket:
         self.reply.set_exception(RuntimeError(f"the socket was denied ({status})"))
 
 
-async def measure(
-    bridge: Any, url: str, root_path: str, n: int, concurrent: int, socket_url: str, batches: int = 1
-) -> list[Any]:
-    """``n`` sequential requests (ms each), then ``batches`` times ``concurrent`` at once
-    (ms in all, each time), then ``n`` round trips of a small message on a websocket to
-    ``socket_url`` (ms each)."""
-    request = b.HTTPRequest("GET", url, root_path, [("accept", "*/*")], mode="cors", destination="")
+def _request(url: str, root_path: str) -> Any:
+    return b.HTTPRequest("GET", url, root_path, [("accept", "*/*")], mode="cors", destination="")
+
+
+async def sequential(bridge: Any, url: str, root_path: str, n: int) -> list[float]:
+    """``n`` requests one after another (ms each)."""
+    request = _request(url, root_path)
     times = []
     for _ in range(n):
         t = time.perf_counter()
         await bridge.handle(request, _Sink())
         times.append((time.perf_counter() - t) * 1000)
-    together = []
-    for _ in range(batches):
-        t = time.perf_counter()
-        await asyncio.gather(*(bridge.handle(request, _Sink()) for _ in range(concurrent)))
-        together.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+async def concurrent(bridge: Any, url: str, root_path: str, n: int) -> float:
+    """``n`` requests at once (ms in all)."""
+    request = _request(url, root_path)
+    t = time.perf_counter()
+    await asyncio.gather(*(bridge.handle(request, _Sink()) for _ in range(n)))
+    return (time.perf_counter() - t) * 1000
+
+
+async def websocket(bridge: Any, socket_url: str, root_path: str, n: int) -> list[float]:
+    """``n`` round trips of a small message on a websocket to ``socket_url`` (ms each)."""
     page = _Socket()
     socket = bridge.websocket(b.WebSocketRequest(socket_url, root_path), page)
     await page.reply
@@ -76,4 +85,4 @@ async def measure(
         await page.reply
         round_trips.append((time.perf_counter() - t) * 1000)
     socket.page_close(1000, "")
-    return [times, together, round_trips]
+    return round_trips

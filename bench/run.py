@@ -8,15 +8,17 @@ sample Sphinx docs with the runtime vendored, serves them like a static host
 - revisit: the same in the same profile (HTTP cache primed);
 - a small JSON request from inside the iframe (median, p95);
 - a 1 MB response (median); 50 concurrent small requests and the same 50
-  one after another (in all, 5 times each);
+  one after another (10 batches of each per run);
 - time to the first and last chunk of a streamed response;
 - bytes sent by the server for a cold start; the worker's wasm memory.
 
 In the same run and browser it measures the floors (a bare ``loadPyodide()`` in
 a Web Worker from the same files, cold and warm; a plain ``fetch()`` of a small
 and a 1 MiB static file; a service worker answering a constant, one request and
-50 at once; the app's requests made from Python in its worker) and prints every
-figure also as a ratio to its floor.
+50 at once; the app's requests made from Python in a worker of its own) and
+prints every figure also as a ratio to its floor. The per-request figures are
+paired: each request of the app is measured in the same loop as its floors,
+in alternating order, and the ratio is the median of the per-pair ratios.
 """
 
 from __future__ import annotations
@@ -62,41 +64,53 @@ postMessage("ready");
 # The same app and bridge, booted by the product's own worker.js (imported,
 # so its boot is the one measured everywhere else), requests made from Python
 # itself (python_alone.py): what a request costs with no browser plumbing at
-# all (the bound for the per-request figures).
-PYTHON_ALONE_HTML = """<!doctype html><meta charset="utf-8"><title>python alone</title>
-<script type="module">
-const assets = new URL("../_static/_live_asgi/", location.href);
-const worker = new Worker("python-alone-worker.js", {type: "module"});
-window.pythonAlone = new Promise((resolve, reject) => {
-  worker.onmessage = (e) => {
-    if (e.data.type === "ready") worker.postMessage({type: "bench", n: __N__, concurrent: 50, batches: __BATCHES__});
-    else if (e.data.type === "failed") reject(new Error(e.data.message));
-    else if (e.data.type === "bench") resolve(e.data.result);
-  };
-  worker.onerror = (e) => reject(new Error(e.message));
-});
-// The message loader.js sends.
-worker.postMessage({
-  type: "boot",
-  runtime: new URL("pyodide/", assets).href,
-  manifest: new URL("apps/todo/manifest.json", assets).href,
-  bridge: new URL("__CODE__/bridge.py", assets).href,
-  rootPath: new URL("../app/todo/~bench", location.href).pathname,
-});
-</script>"""
+# all (the bound for the per-request figures). Started from the docs page
+# next to the app's own worker, so batches of both can alternate.
 PYTHON_ALONE_WORKER = """import { running } from "../_static/_live_asgi/__CODE__/worker.js";
 self.addEventListener("message", async (event) => {
   if (event.data.type !== "bench") return;
   const { pyodide, bridge } = running();
-  pyodide.FS.writeFile("/tmp/python_alone.py", await (await fetch("python_alone.py")).text());
-  const sys = pyodide.pyimport("sys");
-  if (!sys.path.includes("/tmp")) sys.path.append("/tmp");
+  if (!self.pythonAlone) {
+    pyodide.FS.writeFile("/tmp/python_alone.py", await (await fetch("python_alone.py")).text());
+    const sys = pyodide.pyimport("sys");
+    if (!sys.path.includes("/tmp")) sys.path.append("/tmp");
+    self.pythonAlone = pyodide.pyimport("python_alone");
+  }
   const base = new URL("../app/todo/~bench/", location.href).href;
-  const socket = base.replace(/^http/, "ws") + "api/echo";
-  const result = await pyodide.pyimport("python_alone").measure(bridge, base + "api/items", new URL(base).pathname, event.data.n, event.data.concurrent, socket, event.data.batches);
-  postMessage({ type: "bench", result: result.toJs() });
+  const { what, n } = event.data;
+  const result = what === "websocket"
+    ? await self.pythonAlone.websocket(bridge, base.replace(/^http/, "ws") + "api/echo", new URL(base).pathname, n)
+    : await self.pythonAlone[what](bridge, base + "api/items", new URL(base).pathname, n);
+  postMessage({ type: "bench", result: typeof result === "number" ? result : result.toJs() });
 });
 """
+#: Boots that worker from the docs page (with the message loader.js sends)
+#: and gives the page `pythonAlone(what, n)`.
+PYTHON_ALONE_SETUP = """async ([workerUrl, code]) => {
+  const assets = new URL("_static/_live_asgi/", location.href);
+  const worker = new Worker(workerUrl, {type: "module"});
+  let answer = null;
+  const booted = new Promise((resolve, reject) => {
+    worker.onmessage = (e) => {
+      if (e.data.type === "ready") resolve();
+      else if (e.data.type === "failed") reject(new Error(e.data.message));
+      else if (e.data.type === "bench") answer(e.data.result);
+    };
+    worker.onerror = (e) => reject(new Error(e.message));
+  });
+  worker.postMessage({
+    type: "boot",
+    runtime: new URL("pyodide/", assets).href,
+    manifest: new URL("apps/todo/manifest.json", assets).href,
+    bridge: new URL(`${code}/bridge.py`, assets).href,
+    rootPath: new URL("app/todo/~bench", location.href).pathname,
+  });
+  await booted;
+  window.pythonAlone = (what, n) => new Promise((resolve) => {
+    answer = resolve;
+    worker.postMessage({type: "bench", what, n});
+  });
+}"""
 
 # A service worker that answers every request in its scope at once with a
 # constant: the cost of the interception itself, with no app behind it.
@@ -110,46 +124,85 @@ self.addEventListener("fetch", (e) => {
   }
 });
 """
+#: Registers it and opens a page of its scope in a frame of the docs page.
 SW_FLOOR_SETUP = """async () => {
-  const reg = await navigator.serviceWorker.register("sw-floor.js", {scope: "./sw-floor/"});
+  const reg = await navigator.serviceWorker.register("bench/sw-floor.js", {scope: "bench/sw-floor/"});
   const sw = reg.installing || reg.waiting || reg.active;
   if (sw.state !== "activated") await new Promise((r) => sw.addEventListener("statechange", () => sw.state === "activated" && r()));
+  const frame = document.createElement("iframe");
+  frame.id = "bench-sw-floor";
+  frame.src = "bench/sw-floor/page.html";
+  await new Promise((r) => { frame.onload = r; document.body.append(frame); });
+  if (!frame.contentWindow.navigator.serviceWorker.controller) throw new Error("the floor's frame is not controlled");
 }"""
 
-IN_FRAME_SMALL = """async (n) => {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    const r = await fetch("api/items");
-    await r.json();
-    times.push(performance.now() - t);
+# Paired measurements, run in the docs page: each request of the app (made
+# from its frame, as the app's own pages make them) is measured next to its
+# floors, in the same loop, in alternating order (A B C, then C B A), so both
+# see the same moment of a busy machine; summarize() takes the median of the
+# per-pair ratios. The first rounds (``warmup``) are not counted: right after
+# the app's start the page is still settling.
+PAIRED_HELPERS = """
+const app = document.querySelector('.live-asgi iframe').contentWindow;
+const constant = document.getElementById('bench-sw-floor').contentWindow;
+const timed = async (f) => { const t = performance.now(); await f(); return performance.now() - t; };
+const paired = async (n, kinds, warmup = 2) => {
+  const times = kinds.map(() => []);
+  for (let i = -warmup; i < n; i++) {
+    const order = kinds.map((_, k) => k);
+    if (i % 2) order.reverse();
+    for (const k of order) {
+      const ms = await kinds[k]();
+      if (i >= 0) times[k].push(ms);
+    }
   }
   return times;
+};
+"""
+#: A small JSON request: static file, the app, a service worker answering a constant.
+PAIRED_SMALL = (
+    """async ([n, staticUrl]) => {"""
+    + PAIRED_HELPERS
+    + """
+  return await paired(n, [
+    () => timed(() => fetch(staticUrl, {cache: "no-store"}).then((r) => r.json())),
+    () => timed(() => app.fetch("api/items").then((r) => r.json())),
+    () => timed(() => constant.fetch("api/items").then((r) => r.json())),
+  ], 30);
 }"""
-IN_FRAME_LARGE = """async ([url, n]) => {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    const r = await fetch(url, {cache: "no-store"});
-    const b = await r.arrayBuffer();
+)
+#: 1 MB: the static 1 MiB file and the app's 1 MB response.
+PAIRED_LARGE = (
+    """async ([n, staticUrl]) => {"""
+    + PAIRED_HELPERS
+    + """
+  const read = (r) => r.arrayBuffer().then((b) => {
     if (b.byteLength < 1000000) throw new Error("short body " + b.byteLength);
-    times.push(performance.now() - t);
-  }
-  return times;
+  });
+  return await paired(n, [
+    () => timed(() => fetch(staticUrl, {cache: "no-store"}).then(read)),
+    () => timed(() => app.fetch("api/bytes/1048576", {cache: "no-store"}).then(read)),
+  ]);
 }"""
-IN_FRAME_CONCURRENT = """async (n) => {
-  const t = performance.now();
-  await Promise.all(Array.from({length: n}, () => fetch("api/items").then((r) => r.json())));
-  return performance.now() - t;
+)
+#: Batches of 50: the app's at once, the app's one after another, a service
+#: worker answering a constant at once, the app's from Python alone at once
+#: (timed in Python).
+PAIRED_CONCURRENT = (
+    """async ([batches, n]) => {"""
+    + PAIRED_HELPERS
+    + """
+  const json = (r) => r.json();
+  return await paired(batches, [
+    () => timed(() => Promise.all(Array.from({length: n}, () => app.fetch("api/items").then(json)))),
+    () => timed(async () => { for (let i = 0; i < n; i++) await app.fetch("api/items").then(json); }),
+    () => timed(() => Promise.all(Array.from({length: n}, () => constant.fetch("api/items").then(json)))),
+    () => window.pythonAlone("concurrent", n),
+  ]);
 }"""
-#: The same requests one after another, in all.
-IN_FRAME_SEQUENTIAL = """async (n) => {
-  const t = performance.now();
-  for (let i = 0; i < n; i++) await fetch("api/items").then((r) => r.json());
-  return performance.now() - t;
-}"""
-#: Samples of 50 concurrent and 50 sequential requests per run (alternating).
-BATCHES = 5
+)
+#: Batches of 50 of each per run (``--quick``: 5).
+BATCHES = 10
 IN_FRAME_WEBSOCKET = """async (n) => {
   const ws = new WebSocket("api/echo");
   await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onclose = () => reject(new Error("closed")); });
@@ -176,16 +229,6 @@ IN_FRAME_STREAM = """async () => {
     last = performance.now() - t;
   }
   return [first, last];
-}"""
-STATIC_FETCH = """async ([url, n]) => {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    const r = await fetch(url, {cache: "no-store"});
-    await r.arrayBuffer();
-    times.push(performance.now() - t);
-  }
-  return times;
 }"""
 #: The reader of "revisit, reader left after 3 s": the app was ready, then the page closed.
 LEFT_AFTER_MS = 3000
@@ -225,11 +268,6 @@ def build_site(out: Path, requests: int) -> None:
     (bench_dir / "floor.html").write_text(FLOOR_HTML)
     (bench_dir / "floor-worker.js").write_text(FLOOR_WORKER)
     code = next((out / "_static" / "_live_asgi").glob("code-*")).name
-    (bench_dir / "python-alone.html").write_text(
-        PYTHON_ALONE_HTML.replace("__CODE__", code)
-        .replace("__N__", str(requests))
-        .replace("__BATCHES__", str(BATCHES))
-    )
     (bench_dir / "python-alone-worker.js").write_text(PYTHON_ALONE_WORKER.replace("__CODE__", code))
     shutil.copy(Path(__file__).with_name("python_alone.py"), bench_dir / "python_alone.py")
     (bench_dir / "sw-floor.js").write_text(SW_FLOOR)
@@ -239,11 +277,41 @@ def build_site(out: Path, requests: int) -> None:
     )
 
 
+def measure_requests(
+    page: Any, code: str, figures: Figures, requests: int, large: int, batches: int = BATCHES
+) -> None:
+    """The per-request figures, each paired with its floors (see ``PAIRED_HELPERS``),
+    in the docs ``page`` whose app is running."""
+    page.evaluate(SW_FLOOR_SETUP)
+    page.evaluate(PYTHON_ALONE_SETUP, ["bench/python-alone-worker.js", code])
+    # Python alone first: its worker has then served as many small requests as the
+    # app's has when their batches alternate (WebAssembly gets faster as it runs).
+    figures.add(
+        "small request, Python alone", *page.evaluate("(n) => pythonAlone('sequential', n)", requests)
+    )
+    static, app, constant = page.evaluate(PAIRED_SMALL, [requests, "bench/small.json"])
+    figures.add("static small fetch", *static)
+    figures.add("small request", *app)
+    figures.add("service worker answering a constant", *constant)
+    static, app = page.evaluate(PAIRED_LARGE, [large, "bench/1mib.bin"])
+    figures.add("static 1 MiB fetch", *static)
+    figures.add("1 MB response", *app)
+    concurrent, sequential, constant, alone = page.evaluate(PAIRED_CONCURRENT, [batches, 50])
+    figures.add("50 concurrent", *concurrent)
+    figures.add("50 sequential", *sequential)
+    figures.add("50 concurrent, service worker answering a constant", *constant)
+    figures.add("50 concurrent, Python alone", *alone)
+    figures.add(
+        "websocket round trip, Python alone", *page.evaluate("(n) => pythonAlone('websocket', n)", requests)
+    )
+
+
 def run(
     runs: int = 5,
     requests: int = 200,
     large: int = 20,
     out_json: Path | None = None,
+    batches: int = BATCHES,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Run the benchmark; return the summary (also printed as a table)."""
@@ -260,6 +328,7 @@ def run(
         site = Path(tmp) / "site"
         log("building the sample docs…")
         build_site(site, requests)
+        code = next((site / "_static" / "_live_asgi").glob("code-*")).name
         server = make_server(site, port=0, quiet=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -277,28 +346,6 @@ def run(
                         figures.add(name, page.evaluate("window.floorDone"))
                         if name == "floor cold":
                             figures.add("floor cold bytes transferred", server.bytes_sent)
-                    figures.add(
-                        "static small fetch",
-                        *page.evaluate(STATIC_FETCH, [base + "bench/small.json", requests]),
-                    )
-                    figures.add(
-                        "static 1 MiB fetch", *page.evaluate(STATIC_FETCH, [base + "bench/1mib.bin", large])
-                    )
-                    page.evaluate(SW_FLOOR_SETUP)
-                    page.goto(base + "bench/sw-floor/page.html")
-                    figures.add(
-                        "service worker answering a constant", *page.evaluate(IN_FRAME_SMALL, requests)
-                    )
-                    for _ in range(BATCHES):
-                        figures.add(
-                            "50 concurrent, service worker answering a constant",
-                            page.evaluate(IN_FRAME_CONCURRENT, 50),
-                        )
-                    page.goto(base + "bench/python-alone.html")
-                    alone, alone_concurrent, alone_websocket = page.evaluate("window.pythonAlone")
-                    figures.add("small request, Python alone", *alone)
-                    figures.add("50 concurrent, Python alone", *alone_concurrent)
-                    figures.add("websocket round trip, Python alone", *alone_websocket)
                     ctx.close()
 
                     # The app: cold start in a fresh profile, then a revisit.
@@ -345,13 +392,7 @@ def run(
                     if memory:
                         figures.add("worker wasm memory", float(memory))
                     frame = page.locator(".live-asgi iframe").element_handle().content_frame()
-                    figures.add("small request", *frame.evaluate(IN_FRAME_SMALL, requests))
-                    figures.add(
-                        "1 MB response", *frame.evaluate(IN_FRAME_LARGE, ["api/bytes/1048576", large])
-                    )
-                    for _ in range(BATCHES):
-                        figures.add("50 sequential", frame.evaluate(IN_FRAME_SEQUENTIAL, 50))
-                        figures.add("50 concurrent", frame.evaluate(IN_FRAME_CONCURRENT, 50))
+                    measure_requests(page, code, figures, requests, large, batches)
                     figures.add("websocket round trip", *frame.evaluate(IN_FRAME_WEBSOCKET, requests))
                     first, last = frame.evaluate(IN_FRAME_STREAM)
                     figures.add("stream first chunk", first)
@@ -389,7 +430,7 @@ FLOORS: dict[str, str | tuple[str, ...]] = {
     "cold start": "floor cold",
     "revisit": "floor warm",
     "revisit, reader left after 3 s": "floor warm",
-    "small request": "static small fetch",
+    "small request": ("static small fetch", "service worker answering a constant"),
     "1 MB response": "static 1 MiB fetch",
     "small request, Python alone": "static small fetch",
     "service worker answering a constant": "static small fetch",
@@ -402,6 +443,10 @@ FLOORS: dict[str, str | tuple[str, ...]] = {
     "cold bytes transferred": "floor cold bytes transferred",
     "websocket round trip": "websocket round trip, Python alone",
 }
+#: Figures measured sample by sample next to their floors (``measure_requests``):
+#: their ratio is the median of the per-pair ratios, which a busy machine moves
+#: much less than the ratio of medians measured at different moments.
+PAIRED = {"small request", "service worker answering a constant", "1 MB response", "50 concurrent"}
 ORDER = [
     "floor cold",
     "floor warm",
@@ -471,11 +516,23 @@ def summarize(figures: Figures) -> dict[str, Any]:
         measured = [f for f in ((floors,) if isinstance(floors, str) else floors) if figures.samples.get(f)]
         if measured:
             floor = measured[0]
-            row["ratio"] = row["median"] / statistics.median(figures.samples[floor])
+            ratios = {}
+            for f in measured:
+                pairs = figures.samples[f]
+                if name in PAIRED and len(pairs) == len(values):
+                    each = [v / p for v, p in zip(values, pairs, strict=True)]
+                    ratios[f] = statistics.median(each)
+                    if f == floor:
+                        # How much one pair's ratio varies (interquartile range).
+                        row["pair ratio quartiles"] = [percentile(each, 0.25), percentile(each, 0.75)]
+                else:
+                    ratios[f] = row["median"] / statistics.median(pairs)
+            row["ratio"] = ratios[floor]
             row["floor"] = floor
+            row["paired"] = "pair ratio quartiles" in row
             # What the browser's plumbing adds to the app's own time.
             row["added"] = row["median"] - statistics.median(figures.samples[floor])
-            row["ratios"] = {f: row["median"] / statistics.median(figures.samples[f]) for f in measured}
+            row["ratios"] = ratios
         out[name] = row
     return out
 
@@ -494,6 +551,9 @@ def print_table(summary: dict[str, Any], log: Callable[[str], None] = print) -> 
     log("|---|---|---|---|---|")
     for name, row in summary.items():
         ratio = ", ".join(f"{r:.2f} x {floor}" for floor, r in row.get("ratios", {}).items())
+        if row.get("paired"):
+            low, high = row["pair ratio quartiles"]
+            ratio += f" (paired; quartiles of the pairs {low:.2f}-{high:.2f})"
         if name == "websocket round trip":
             ratio += f" (+{row['added']:.2f} ms)"
         median = _fmt(name, row["median"]) + (f" (p95 {_fmt(name, row['p95'])})" if "p95" in row else "")
@@ -514,5 +574,5 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.requests, args.large = 1, 20, 3
-    run(args.runs, args.requests, args.large, args.json)
+    run(args.runs, args.requests, args.large, args.json, batches=5 if args.quick else BATCHES)
     return 0
