@@ -96,8 +96,9 @@ const nativeFetch = scope.fetch.bind(scope);
 /**
  * The runtime's files, asked for as soon as the worker knows their URLs (before
  * the manifest, the lock and the snapshot lookup say how to start Pyodide):
- * Pyodide's own request for one gets that response, as the network gave it.
- * @type {Map<string, Promise<Response>>}
+ * Pyodide's own request for one gets that response, as the network gave it
+ * (`counted`: its download is counted already, see {@link compileEarly}).
+ * @type {Map<string, {response: Promise<Response>, counted: boolean}>}
  */
 const early = new Map();
 
@@ -105,7 +106,27 @@ const early = new Map();
 function askEarly(url) {
   const response = nativeFetch(url);
   response.catch(() => {}); // whoever takes it sees the failure
-  early.set(new URL(url).href, response);
+  early.set(new URL(url).href, { response, counted: false });
+}
+
+/**
+ * The runtime's wasm, compiled while it downloads from the worker's first
+ * moment; Pyodide's instantiation of that response takes this module
+ * instead of starting to compile only once its scripts are loaded.
+ * @type {{response: Promise<Response>, module: Promise<WebAssembly.Module>} | null}
+ */
+let runtimeWasm = null;
+
+/** @param {string} url */
+function compileEarly(url) {
+  // Through the counting fetch: the reader's progress bar, and a missing file named at once.
+  const response = scope.fetch(url);
+  // A response straight from the network: the browser keeps the compiled code for the next visit.
+  const module = response.then((r) => WebAssembly.compileStreaming(r));
+  response.catch(() => {});
+  module.catch(() => {}); // the instantiation reports it
+  runtimeWasm = { response, module };
+  early.set(new URL(url).href, { response, counted: true });
 }
 
 scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestInit | undefined} */ init) => {
@@ -115,6 +136,7 @@ scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestI
   const key = new URL(url, location.href).href;
   const ahead = !(input instanceof Request) && !(init && Object.keys(init).length) ? early.get(key) : undefined;
   if (ahead) early.delete(key);
+  if (ahead?.counted) return ahead.response;
   // Counted from the request to the body's last byte, and reported at both
   // ends: the page must know whether the boot waits for the network.
   let open = true;
@@ -131,7 +153,7 @@ scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestI
   /** @type {Response} */
   let response;
   try {
-    response = await (ahead ?? nativeFetch(input, init));
+    response = await (ahead?.response ?? nativeFetch(input, init));
   } catch (err) {
     finished();
     throw err;
@@ -176,10 +198,15 @@ scope.fetch = async (/** @type {RequestInfo | URL} */ input, /** @type {RequestI
 
 // Pyodide only logs a failed instantiation of its wasm file and then waits
 // forever: turn the failure into a message (a corrupt file, a wrong type).
+const instantiate = WebAssembly.instantiate.bind(WebAssembly);
 for (const name of /** @type {const} */ (["instantiateStreaming", "instantiate"])) {
   const original = /** @type {any} */ (WebAssembly[name]).bind(WebAssembly);
   /** @type {any} */ (WebAssembly)[name] = async (/** @type {any[]} */ ...args) => {
     try {
+      if (name === "instantiateStreaming" && runtimeWasm && (await args[0]) === (await runtimeWasm.response)) {
+        const module = await runtimeWasm.module;
+        return { module, instance: await instantiate(module, args[1]) };
+      }
       return await original(...args);
     } catch (err) {
       if (booting) {
@@ -209,18 +236,25 @@ async function fetchBytes(url, what) {
 /** @param {BootMessage} msg */
 async function boot(msg) {
   enter("runtime");
-  // The runtime's own files first, while the manifest and the lock come (they
-  // decide only how Pyodide starts, not which runtime): its wasm, and its two
-  // scripts (Pyodide's import of pyodide.asm.mjs then finds it loaded).
-  askEarly(new URL("pyodide.asm.wasm", msg.runtime).href);
+  // The manifest first (then the lock, then the wheels: the longest chain of
+  // requests), and the runtime's own files at once, while that chain runs (it
+  // decides only how Pyodide starts, not which runtime): its wasm, compiled as
+  // it arrives, and its two scripts (Pyodide's import of pyodide.asm.mjs then
+  // finds it loaded).
+  const manifestRequest = fetch(msg.manifest, { cache: "no-cache" });
+  compileEarly(new URL("pyodide.asm.wasm", msg.runtime).href);
   const pyodideModule = import(new URL("pyodide.mjs", msg.runtime).href);
   const asmModule = import(new URL("pyodide.asm.mjs", msg.runtime).href);
   pyodideModule.catch(() => {});
   asmModule.catch(() => {});
-  const manifestResponse = await fetch(msg.manifest, { cache: "no-cache" });
+  const manifestResponse = await manifestRequest;
   if (!manifestResponse.ok) throw new Error(`the app manifest ${msg.manifest} answered ${manifestResponse.status}`);
   const manifest = readManifest(await manifestResponse.json());
   const base = new URL(".", msg.manifest);
+  const lock = fetch(new URL(manifest.lock, base)).then((r) => {
+    if (!r.ok) throw new Error(`the app's lock file answered ${r.status}`);
+    return r.json();
+  });
   // The standard library with the build's bytecode, when it has some.
   const stdLibURL = manifest.stdlib ? new URL(manifest.stdlib, base).href : undefined;
   askEarly(stdLibURL ?? new URL("python_stdlib.zip", msg.runtime).href);
@@ -235,25 +269,24 @@ async function boot(msg) {
     return r.text();
   });
   compatSource.catch(() => {});
-  const lock = fetch(new URL(manifest.lock, base)).then((r) => {
-    if (!r.ok) throw new Error(`the app's lock file answered ${r.status}`);
-    return r.json();
-  });
   // Nobody awaits these until the runtime is up: keep their failure for then.
   bundleBytes.catch(() => {});
   bridgeSource.catch(() => {});
 
+  const wheelsBase = new URL(manifest.wheels, base).href;
+  const lockFile = await lock;
+  const { wheels, imports } = lockContents(lockFile, manifest.packages, wheelsBase);
+  const viaSnapshot = typeof caches !== "undefined" && snapshotable(lockFile, manifest.packages);
+  // The snapshot's paths fetch the wheels as plain files: ask for them now.
+  if (viaSnapshot) for (const url of wheels) askEarly(url);
   const { loadPyodide } = await pyodideModule;
   const output = {
     stdout: (/** @type {string} */ line) => console.log(`[${manifest.name}] ${line}`),
     stderr: (/** @type {string} */ line) => console.warn(`[${manifest.name}] ${line}`),
   };
-  const wheelsBase = new URL(manifest.wheels, base).href;
   // A snapshot of the interpreter with the app's packages imported, kept by
   // this browser since an earlier visit; null when absent or unusable.
   const key = await snapshotKey({ app: msg.manifest, runtime: msg.runtime, stdlib: stdLibURL, lock: manifest.lock, userAgent: navigator.userAgent });
-  const lockFile = await lock;
-  const { wheels, imports } = lockContents(lockFile, manifest.packages, wheelsBase);
   const sitePackages = manifest.site_packages;
   /** @type {Record<string, number>} the worker's start, the manifest, the lock and Pyodide's loader, then each step */
   const steps = { "worker, manifest and lock": Math.round(performance.now()) };
@@ -263,7 +296,7 @@ async function boot(msg) {
   let saved = null;
   if (restored) {
     console.info(`live-asgi: ${manifest.name} started from a snapshot`);
-  } else if (typeof caches !== "undefined" && snapshotable(lockFile, manifest.packages)) {
+  } else if (viaSnapshot) {
     // The snapshot for the next visit is taken on the way, before the app is imported.
     ({ pyodide, saved } = await startAndSnapshot({
       key,
