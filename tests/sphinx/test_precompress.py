@@ -6,8 +6,10 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import subprocess
 import zipfile
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,23 @@ def test_a_precompressed_sites_archives_are_stored_and_their_siblings_compress_a
             entry = lock["packages"][name]
             wheel = (manifest_file.parent / manifest["wheels"] / entry["file_name"]).resolve()
             assert hashlib.sha256(wheel.read_bytes()).hexdigest() == entry["sha256"], wheel
+
+
+def test_the_size_an_embed_announces_is_what_the_browser_counts_of_the_stored_archives(
+    sample_sphinx_site: Path,
+) -> None:
+    # The progress bar counts decoded bytes: it should end about where the downloads do.
+    page = (sample_sphinx_site / "index.html").read_text()
+    config = json.loads(unescape(re.search(r'data-live-asgi="([^"]+)"', page).group(1)))  # type: ignore[union-attr]
+    assets = sample_sphinx_site / "_static" / "_live_asgi"
+    app_dir = assets / "apps" / config["name"]
+    manifest = json.loads((app_dir / "manifest.json").read_text())
+    fetched = [assets / "pyodide" / name for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")]
+    fetched += [app_dir / manifest["stdlib"], app_dir / manifest["bundle"]]
+    lock = json.loads((app_dir / manifest["lock"]).read_text())
+    fetched += [app_dir / manifest["wheels"] / lock["packages"][n]["file_name"] for n in manifest["packages"]]
+    decoded = sum(p.stat().st_size for p in fetched)
+    assert 0.9 * decoded < config["download"] < 1.1 * decoded
 
 
 @pytest.mark.sphinx("html", testroot="basic", confoverrides={"live_asgi_precompress": True}, freshenv=True)
