@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -419,3 +421,22 @@ def test_a_bad_default_stops_the_build_with_the_fix(tmp_path: Path) -> None:
     assert (
         "live-asgi: mkdocs.yml: plugins: live-asgi: defaults: autostart 'hover' is not one of" in proc.stderr
     )
+
+
+def test_precompress_stores_the_archives_and_writes_their_siblings(tmp_path: Path) -> None:
+    mkdocs_yml = make_site(
+        tmp_path,
+        {"index.md": EMBED.format(title="Hi", target="hello.main:app", name="hello")},
+        {"precompress": True},
+    )
+    proc = build(mkdocs_yml, "--strict")
+    assert proc.returncode == 0, proc.stderr
+    assets = tmp_path / "site" / "assets" / "_live_asgi"
+    archives = [p for p in assets.rglob("*") if p.suffix == ".zip"]
+    assert {p.name for p in archives} >= {"python_stdlib.zip"} and len(archives) == 2  # and the app's code
+    for archive in archives:
+        with zipfile.ZipFile(archive) as zf:
+            assert {info.compress_type for info in zf.infolist()} == {zipfile.ZIP_STORED}
+        sibling = archive.with_name(archive.name + ".gz")
+        assert gzip.decompress(sibling.read_bytes()) == archive.read_bytes()
+        assert archive.with_name(archive.name + ".br").stat().st_size < sibling.stat().st_size
