@@ -40,7 +40,15 @@ from mkdocs.utils import get_relative_url
 
 from .markdown_block import Block, LiveAsgiBlockExtension, find_blocks
 from .options import EmbedOptions, OptionError, Settings, parse_embed
-from .site import LiveSite, code_folder, conflict_message, error_html, name_conflict, page_in_app_folder
+from .site import (
+    LiveSite,
+    code_folder,
+    conflict_message,
+    error_html,
+    module_preloads,
+    name_conflict,
+    page_in_app_folder,
+)
 
 __all__ = ["ASSETS", "LiveAsgiConfig", "LiveAsgiPlugin", "PluginOptions"]
 
@@ -203,7 +211,11 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
         # only the content, and re-inserts the scripts found in it.
         return (
             f'<link rel="stylesheet" href="{assets}/{code_folder()}/live-asgi.css">'
-            f'<script type="module" src="{assets}/{code_folder()}/loader.js"></script>\n' + html
+            f'<script type="module" src="{assets}/{code_folder()}/loader.js"></script>'
+            # The loader's own imports, fetched with it rather than one level after another.
+            + module_preloads(f"{assets}/{code_folder()}")
+            + "\n"
+            + html
         )
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

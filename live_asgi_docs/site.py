@@ -13,6 +13,7 @@ import functools
 import hashlib
 import html
 import json
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -77,6 +78,34 @@ def code_folder() -> str:
     for name in PYTHON_FILES:
         digest.update((PACKAGE_DIR / name).read_bytes())
     return f"code-{digest.hexdigest()[:12]}"
+
+
+#: A static import of a module next to the importing one (not ``import(...)``).
+_STATIC_IMPORT = re.compile(r'^\s*(?:import|export)\b[^;()]*?"\./([\w.-]+\.js)"', re.MULTILINE)
+
+
+@functools.cache
+def loader_modules() -> tuple[str, ...]:
+    """The modules ``loader.js`` imports statically, directly or not, in the order found.
+
+    A page names them in ``<link rel="modulepreload">`` beside the loader's
+    script, so the browser fetches them all at once instead of one level of
+    imports after another.
+    """
+    found: list[str] = []
+    todo = ["loader.js"]
+    while todo:
+        for name in _STATIC_IMPORT.findall((BROWSER_DIR / todo.pop(0)).read_text()):
+            if name not in found and name != "loader.js":
+                found.append(name)
+                todo.append(name)
+    return tuple(found)
+
+
+def module_preloads(code_url: str) -> str:
+    """``<link rel="modulepreload">`` tags for :func:`loader_modules` under the code folder's URL."""
+    base = html.escape(code_url)
+    return "".join(f'<link rel="modulepreload" href="{base}/{name}">' for name in loader_modules())
 
 
 def _sw_template() -> Path:
@@ -377,7 +406,8 @@ class LiveSite:
             f"<title>{title}</title>"
             f'<link rel="stylesheet" href="{root}{self.assets}/{code_folder()}/live-asgi.css">'
             f'<script type="module" src="{root}{self.assets}/{code_folder()}/loader.js"></script>'
-            f'</head><body class="live-asgi-shell">{embed}</body></html>\n'
+            + module_preloads(f"{root}{self.assets}/{code_folder()}")
+            + f'</head><body class="live-asgi-shell">{embed}</body></html>\n'
         )
 
     def service_worker(self, build: str) -> str:

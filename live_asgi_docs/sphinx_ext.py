@@ -31,6 +31,7 @@ from .site import (
     code_folder,
     conflict_message,
     error_html,
+    module_preloads,
     name_conflict,
     page_in_app_folder,
 )
@@ -286,6 +287,10 @@ def on_html_page_context(
     code = f"_live_asgi/{code_folder()}"
     app.builder.add_css_file(f"{code}/live-asgi.css")  # type: ignore[attr-defined]
     app.builder.add_js_file(f"{code}/loader.js", type="module")  # type: ignore[attr-defined]
+    # The loader's own imports, all at once rather than one level after another;
+    # at the top of the body, so the browser asks for the page's own stylesheets
+    # and scripts (the loader among them) first.
+    context["body"] = module_preloads(context["pathto"](f"_static/{code}", 1)) + context.get("body", "")
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:

@@ -18,6 +18,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import yaml
 
+from live_asgi_docs.site import loader_modules
+
 HELLO_APP = '''
 async def app(scope, receive, send):
     """The smallest ASGI app: every path answers hello."""
@@ -70,6 +72,7 @@ class _Embeds(HTMLParser):
         self.embeds: list[dict[str, str]] = []
         self.scripts: list[dict[str, str | None]] = []
         self.styles: list[str] = []
+        self.preloads: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -78,7 +81,7 @@ class _Embeds(HTMLParser):
         if tag == "script" and "_live_asgi" in (a.get("src") or ""):
             self.scripts.append(a)
         if tag == "link" and "_live_asgi" in (a.get("href") or ""):
-            self.styles.append(a.get("href") or "")
+            (self.preloads if a.get("rel") == "modulepreload" else self.styles).append(a.get("href") or "")
 
 
 def read_page(path: Path) -> _Embeds:
@@ -128,10 +131,14 @@ def test_strict_build_links_every_embed_to_the_written_runtime(
         assert site_file(site, url, script["src"] or "").name == "loader.js"
         assert site_file(site, url, script["src"] or "").is_file()
         assert [site_file(site, url, href).is_file() for href in page.styles] == [True]
+        # The loader's static imports are preloaded with it.
+        assert [site_file(site, url, href).name for href in page.preloads] == list(loader_modules())
+        assert all(site_file(site, url, href).is_file() for href in page.preloads)
     plain = site / (
         pages["plain.md"] if pages["plain.md"].endswith(".html") else pages["plain.md"] + "index.html"
     )
-    assert read_page(plain).scripts == [] and read_page(plain).styles == []
+    nothing = read_page(plain)
+    assert nothing.scripts == [] and nothing.styles == [] and nothing.preloads == []
     assert "live-asgi" not in plain.read_text()
     manifest = json.loads((site / "assets/_live_asgi/apps/greet/manifest.json").read_text())
     assert manifest["target"] == "greet.main:app"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from live_asgi_docs.site import code_folder
+from live_asgi_docs.site import code_folder, loader_modules
 
 
 def embeds(html: str) -> list[dict[str, Any]]:
@@ -30,6 +30,16 @@ def test_html_build_writes_a_static_site_with_the_app(app: Any, warning: StringI
     assert configs[0]["root"] == "./" and configs[0]["assets"] == "_static/_live_asgi/"
     code = code_folder()
     assert f'src="_static/_live_asgi/{code}/loader.js' in index and 'type="module"' in index
+    # The loader's whole static import graph is preloaded with it (the editor, imported on demand, is not).
+    preloaded = re.compile(r'<link rel="modulepreload" href="([^"]+)">')
+    preloads = preloaded.findall(index)
+    assert [Path(href).name for href in preloads] == list(loader_modules())
+    assert {"lifecycle.js", "toolbar.js", "protocol.js"} <= set(loader_modules())
+    assert "editor.js" not in loader_modules() and "worker.js" not in loader_modules()
+    assert all((out / href).is_file() for href in preloads)
+    deep_preloads = preloaded.findall((out / "sub" / "deep.html").read_text())
+    assert len(deep_preloads) == len(preloads)
+    assert all((out / "sub" / href).is_file() for href in deep_preloads)
     # Pages without an embed get no script; nested pages point back to the root.
     assert "_live_asgi" not in (out / "plain.html").read_text()
     deep = embeds((out / "sub" / "deep.html").read_text())
