@@ -8,7 +8,7 @@ sample Sphinx docs with the runtime vendored, serves them like a static host
 - revisit: the same in the same profile (HTTP cache primed);
 - a small JSON request from inside the iframe (median, p95);
 - a 1 MB response (median); 50 concurrent small requests and the same 50
-  one after another (10 batches of each per run);
+  one after another (20 batches of each per run);
 - time to the first and last chunk of a streamed response;
 - bytes sent by the server for a cold start; the worker's wasm memory.
 
@@ -202,7 +202,7 @@ PAIRED_CONCURRENT = (
 }"""
 )
 #: Batches of 50 of each per run (``--quick``: 5).
-BATCHES = 10
+BATCHES = 20
 IN_FRAME_WEBSOCKET = """async (n) => {
   const ws = new WebSocket("api/echo");
   await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onclose = () => reject(new Error("closed")); });
@@ -309,7 +309,7 @@ def measure_requests(
 def run(
     runs: int = 5,
     requests: int = 200,
-    large: int = 20,
+    large: int = 40,
     out_json: Path | None = None,
     batches: int = BATCHES,
     log: Callable[[str], None] = print,
@@ -566,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=5, help="fresh-profile runs (default 5)")
     parser.add_argument("--requests", type=int, default=200, help="sequential small requests per run")
-    parser.add_argument("--large", type=int, default=20, help="1 MB responses per run")
+    parser.add_argument(
+        "--large", type=int, default=40, help="1 MB responses per run (each paired with a static 1 MiB fetch)"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="one short run (CI: keeps the benchmark from rotting)"
     )
