@@ -220,6 +220,60 @@ def load(target: str, *, root_path: str = "", debug: bool = False) -> Bridge:
     return Bridge(load_app(target, root_path=root_path), debug=debug)
 
 
+def load_for_snapshot(target: str, *, root_path: str = "", debug: bool = False) -> tuple[Bridge, list[str]]:
+    """:func:`load`, watching what the app's import does that a memory snapshot would get wrong.
+
+    The browser may keep the interpreter's memory right after the app's import
+    and start later visits from it, without importing the app again. Returns
+    the bridge and the reasons not to (empty when there are none): the import
+    read ``LIVE_ASGI_ROOT_PATH`` (another value on every visit), drew random
+    bytes or seeded or used ``random`` (every visit would repeat them).
+    Files, open files and JavaScript objects are watched by the browser.
+    """
+    import random
+
+    reasons: list[str] = []
+    read: set[str] = set()
+    environ_getitem = os._Environ.__getitem__
+    urandom = os.urandom
+    random_urandom = random._urandom  # type: ignore[attr-defined]
+    seed = random.Random.seed
+    state = random.getstate()
+
+    def watched_getitem(self: Any, key: str) -> str:
+        if self is os.environ:
+            read.add(key)
+        value: str = environ_getitem(self, key)
+        return value
+
+    def watched_urandom(size: int) -> bytes:
+        if "random bytes" not in reasons:
+            reasons.append("random bytes")
+        return urandom(size)
+
+    def watched_seed(self: random.Random, a: Any = None, version: int = 2) -> None:
+        if a is None and "a random generator seeded from entropy" not in reasons:
+            reasons.append("a random generator seeded from entropy")
+        seed(self, a, version)
+
+    os._Environ.__getitem__ = watched_getitem  # type: ignore[method-assign,assignment]
+    os.urandom = watched_urandom
+    random._urandom = watched_urandom  # type: ignore[attr-defined]
+    random.Random.seed = watched_seed  # type: ignore[method-assign]
+    try:
+        bridge = load(target, root_path=root_path, debug=debug)
+    finally:
+        os._Environ.__getitem__ = environ_getitem  # type: ignore[method-assign]
+        os.urandom = urandom
+        random._urandom = random_urandom  # type: ignore[attr-defined]
+        random.Random.seed = seed  # type: ignore[method-assign]
+    if random.getstate() != state:
+        reasons.append("the random module's generator")
+    if ROOT_PATH_ENV in read:
+        reasons.append(f"{ROOT_PATH_ENV} (another value on every visit)")
+    return bridge, [f"the app's import used {reason}" for reason in reasons]
+
+
 def interface_of(app: Any) -> str:
     """``"asgi3"``, ``"asgi2"`` or ``"wsgi"``: what kind of application ``app`` is.
 

@@ -5,20 +5,28 @@
  * First visit: the app worker loads its interpreter with `_makeSnapshot`,
  * unpacks the app's wheels, imports every package of the lock and the
  * bridge's standard-library modules (the slow part: FastAPI, pydantic, ...),
- * copies the wasm memory, and only then imports the app. The copy is stored
- * in Cache Storage in the background, so a snapshot exists about as soon as
- * the app is ready (a reader who leaves at once still gets it), and no second
- * interpreter competes with the app's first pages. The app itself is NOT in
- * the snapshot: it is imported fresh on every start, so its import-time side
- * effects (files, state) happen as usual.
+ * then imports the app's module while watching what the import does, and
+ * copies the wasm memory before the app's lifespan startup and any request.
+ * The copy is stored in Cache Storage in the background, so a snapshot exists
+ * about as soon as the app is ready (a reader who leaves at once still gets
+ * it), and no second interpreter competes with the app's first pages.
+ *
+ * An import that leaves something the memory does not hold (a file written,
+ * a file left open, a JavaScript object Pyodide cannot keep) or that a
+ * restored visit would see wrongly (random values, the instance's
+ * `LIVE_ASGI_ROOT_PATH`) is not kept: a small record says why, and the next
+ * first visit copies the memory before the app's import, which then runs on
+ * every visit as usual. So do visits with the reader's edits.
  *
  * Later visits: the memory is restored (`_loadSnapshot`), the wheels' files
  * are unpacked again (the snapshot holds memory, not the virtual file system,
  * which lazy imports and tracebacks read), and compiled extensions
  * (pydantic_core's `.so`) are re-attached at the very memory and table
- * addresses they had, which Pyodide does not do by itself.
+ * addresses they had, which Pyodide does not do by itself. `random` is
+ * seeded anew. An app imported in the memory is not imported again, unless
+ * the reader's edits replace its modules.
  *
- * A snapshot is only ever used when its key (runtime, lock, browser)
+ * A snapshot is only ever used when its key (runtime, lock, browser, app code)
  * matches, its digest checks out and every address lands where recorded;
  * anything else discards it and the caller takes the normal path.
  */
@@ -28,7 +36,7 @@ import { unzip } from "./unzip.js";
 /** @typedef {import("./unzip.js").ZipFile} ZipFile */
 
 /** Bumped whenever the record, its place or the restore procedure changes. */
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 /** The Cache Storage cache that holds the snapshots. */
 export const SNAPSHOT_CACHE = "live-asgi-snapshots";
 /** Pyodide's snapshot header: magic number, then the offset of the memory image. */
@@ -38,13 +46,22 @@ const PYODIDE_SNAPSHOT_MAGIC = 1886286592;
  * @typedef {{name: string, handle: number, global: boolean, memoryBase: number, ptr: number, tableBase: number}} Dynlib
  *   A compiled extension loaded in the interpreter: its dlopen handle, where its
  *   data lives (`memoryBase`, and `ptr`, the allocation holding it) and its first table slot.
- * @typedef {{format: number, key: string, sha256: string, size: number, dynlibs: Dynlib[], tableLength: number, imported: string[]}} SnapshotRecord
- * @typedef {{app: string, runtime: string, stdlib?: string, lock: string, userAgent: string}} SnapshotIdentity
+ * @typedef {{format: number, key: string, sha256: string, size: number, dynlibs: Dynlib[], tableLength: number,
+ *   imported: string[], app: string | null, unfit: string[]}} SnapshotRecord
+ *   `app`: the app's target when its module is imported in the memory, null
+ *   when the memory holds its packages only; `unfit`: why the app's import
+ *   could not be kept (then `app` is null).
+ * @typedef {{format: number, key: string, unfit: string[]}} UnfitRecord
+ *   Stored without memory when the app's import could not be kept: the next
+ *   first visit takes the snapshot before the import.
+ * @typedef {{app: string, runtime: string, stdlib?: string, lock: string, userAgent: string, code?: string[]}} SnapshotIdentity
  *   Whose snapshot it is (`app`: the URL of the app's manifest) and what it
  *   depends on: the runtime's URL, the standard library's (the
  *   interpreter's memory holds offsets into its zip), the lock's file name
- *   (content hashed) and the browser (its Pyodide bootstrap decides the
- *   function table's layout).
+ *   (content hashed), the browser (its Pyodide bootstrap decides the
+ *   function table's layout) and the app's own code, imported in the memory
+ *   (`code`: the bundle's file name, content hashed, the target and the
+ *   bridge's URL).
  * @typedef {{packages: Record<string, {file_name: string, imports?: string[]}>}} Lock
  */
 
@@ -56,7 +73,7 @@ const PYODIDE_SNAPSHOT_MAGIC = 1886286592;
  */
 export async function snapshotKey(identity) {
   const app = (await sha256(new TextEncoder().encode(identity.app))).slice(0, 16);
-  const canonical = JSON.stringify([SNAPSHOT_FORMAT, identity.runtime, identity.stdlib ?? null, identity.lock, identity.userAgent]);
+  const canonical = JSON.stringify([SNAPSHOT_FORMAT, identity.runtime, identity.stdlib ?? null, identity.lock, identity.userAgent, identity.code ?? null]);
   return `${SNAPSHOT_FORMAT}-${app}-${await sha256(new TextEncoder().encode(canonical))}`;
 }
 
@@ -122,6 +139,23 @@ export function lockContents(lock, packages, wheelsBase) {
 }
 
 /**
+ * Check a stored record against the expected key, before its memory is read;
+ * returns the reason it must not be used, or `null` when it may be.
+ * @param {unknown} record
+ * @param {string} key
+ * @returns {string | null}
+ */
+export function recordReason(record, key) {
+  const r = /** @type {Partial<SnapshotRecord> | null} */ (record);
+  if (!r || typeof r !== "object") return "no record";
+  if (r.format !== SNAPSHOT_FORMAT) return `format ${r.format}, expected ${SNAPSHOT_FORMAT}`;
+  if (r.key !== key) return "made for another runtime, lock or browser";
+  if (!Array.isArray(r.dynlibs) || typeof r.tableLength !== "number") return "incomplete record";
+  if (typeof r.size !== "number" || r.size < 64 || typeof r.sha256 !== "string") return "incomplete record";
+  return null;
+}
+
+/**
  * Check a stored record against the expected key and the bytes it describes;
  * returns the reason it must not be used, or `null` when it may be.
  * @param {unknown} record
@@ -130,13 +164,11 @@ export function lockContents(lock, packages, wheelsBase) {
  * @returns {Promise<string | null>}
  */
 export async function rejectReason(record, key, bytes) {
-  const r = /** @type {Partial<SnapshotRecord> | null} */ (record);
-  if (!r || typeof r !== "object") return "no record";
-  if (r.format !== SNAPSHOT_FORMAT) return `format ${r.format}, expected ${SNAPSHOT_FORMAT}`;
-  if (r.key !== key) return "made for another runtime, lock or browser";
-  if (!Array.isArray(r.dynlibs) || typeof r.tableLength !== "number") return "incomplete record";
+  const early = recordReason(record, key);
+  if (early) return early;
+  const r = /** @type {SnapshotRecord} */ (record);
   if (bytes.byteLength !== r.size) return `truncated: ${bytes.byteLength} bytes, expected ${r.size}`;
-  if (bytes.byteLength < 64 || new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0] !== PYODIDE_SNAPSHOT_MAGIC) {
+  if (new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0] !== PYODIDE_SNAPSHOT_MAGIC) {
     return "not a Pyodide memory snapshot";
   }
   if ((await sha256(bytes)) !== r.sha256) return "corrupt: digest differs";
@@ -269,18 +301,18 @@ export function snapshotable(lock, packages) {
 }
 
 /**
- * Start an interpreter for a first visit and take its snapshot on the way:
- * load it with `_makeSnapshot`, unpack the wheels, import the dependencies,
- * copy the memory; the copy is stored in the background (`saved`) while the
- * caller goes on to import the app in the same interpreter.
- * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], imports: string[],
+ * Start an interpreter for a first visit, ready to be snapshotted: load it
+ * with `_makeSnapshot`, unpack the wheels, import the dependencies. The
+ * caller takes the snapshot ({@link takeSnapshot}) before or after importing
+ * the app.
+ * @param {{indexURL: string, stdLibURL?: string, wheels: string[], imports: string[],
  *   sitePackages: string, loadPyodide: Function, config?: object}} options `imports`: what to
  *   import, the packages' modules and the bridge's (the manifest's `bridge_imports`);
  *   `config`: more options for `loadPyodide` (stdout, stderr)
  * @param {Record<string, number>} [steps] filled with how long each step took (ms)
- * @returns {Promise<{pyodide: any, saved: Promise<SnapshotRecord>}>}
+ * @returns {Promise<{pyodide: any, imported: string[]}>}
  */
-export async function startAndSnapshot({ key, indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide, config = {} }, steps = {}) {
+export async function startForSnapshot({ indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide, config = {} }, steps = {}) {
   const step = stepper(steps);
   const wheelFiles = fetchWheels(wheels);
   const pyodide = await loadPyodide({ ...config, indexURL, stdLibURL, _makeSnapshot: true });
@@ -289,31 +321,36 @@ export async function startAndSnapshot({ key, indexURL, stdLibURL, wheels, impor
   step("wheels unpacked");
   const imported = importModules(pyodide, imports);
   step("packages imported");
-  /** @type {Promise<SnapshotRecord>} */
-  let saved;
-  try {
-    const state = dynlibState(pyodide._module);
-    const bytes = pyodide.makeMemorySnapshot();
-    saved = saveSnapshot(bytes, key, imported, state);
-  } catch (err) {
-    saved = Promise.reject(err);
-  }
-  step("snapshot taken");
+  return { pyodide, imported };
+}
+
+/**
+ * Copy the interpreter's memory now; it is stored in the background.
+ * @param {any} pyodide started by {@link startForSnapshot}
+ * @param {string} key
+ * @param {{imported: string[], app: string | null, unfit?: string[]}} about what the memory holds
+ * @returns {Promise<SnapshotRecord>} rejects when it cannot be stored
+ * @throws when Pyodide refuses to copy it (a JavaScript object held by Python)
+ */
+export function takeSnapshot(pyodide, key, about) {
+  const state = dynlibState(pyodide._module);
+  const bytes = pyodide.makeMemorySnapshot();
+  const saved = saveSnapshot(bytes, key, { unfit: [], ...about }, state);
   saved.catch(() => {}); // the caller reports it when it wants to
-  return { pyodide, saved };
+  return saved;
 }
 
 /**
  * Store a snapshot's memory (from `makeMemorySnapshot()`) with its record.
  * @param {Uint8Array} bytes
  * @param {string} key
- * @param {string[]} imported
+ * @param {{imported: string[], app: string | null, unfit: string[]}} about
  * @param {{dynlibs: Dynlib[], tableLength: number}} state the interpreter's {@link dynlibState} when the memory was copied
  * @returns {Promise<SnapshotRecord>}
  */
-export async function saveSnapshot(bytes, key, imported, state) {
+export async function saveSnapshot(bytes, key, about, state) {
   /** @type {SnapshotRecord} */
-  const record = { format: SNAPSHOT_FORMAT, key, sha256: await sha256(bytes), size: bytes.byteLength, imported, ...state };
+  const record = { format: SNAPSHOT_FORMAT, key, sha256: await sha256(bytes), size: bytes.byteLength, ...about, ...state };
   const cache = await caches.open(SNAPSHOT_CACHE);
   await cache.put(recordUrl(key), new Response(JSON.stringify(record), { headers: { "content-type": "application/json" } }));
   await cache.put(memoryUrl(key), new Response(/** @type {Uint8Array<ArrayBuffer>} */ (bytes)));
@@ -322,15 +359,95 @@ export async function saveSnapshot(bytes, key, imported, state) {
 }
 
 /**
+ * Remember that the app's import cannot be kept in a snapshot, so that the
+ * next first visit takes one before it.
+ * @param {string} key
+ * @param {string[]} unfit why
+ */
+export async function saveUnfit(key, unfit) {
+  if (typeof caches === "undefined") return;
+  /** @type {UnfitRecord} */
+  const record = { format: SNAPSHOT_FORMAT, key, unfit };
+  const cache = await caches.open(SNAPSHOT_CACHE);
+  await cache.delete(memoryUrl(key));
+  await cache.put(recordUrl(key), new Response(JSON.stringify(record), { headers: { "content-type": "application/json" } }));
+  await pruneSnapshots(key);
+}
+
+/** Emscripten's open flags that write: O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND. */
+const WRITING = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000;
+
+/**
+ * Watch the virtual file system while the app is imported: the snapshot
+ * holds memory only, so a file the import writes (a database, a folder)
+ * would be missing on a restored visit, and a file it leaves open would
+ * point nowhere. Bytecode caches (`__pycache__`) do not count.
+ * @param {any} FS Pyodide's `FS`
+ * @returns {() => string[]} stops watching and says what was seen
+ */
+export function watchFiles(FS) {
+  /** @type {string[]} */
+  const seen = [];
+  /** @param {string} what @param {unknown} path */
+  const note = (what, path) => {
+    const text = String(path);
+    if (/(^|\/)__pycache__(\/|$)/.test(text)) return;
+    if (seen.length < 5) seen.push(`${what} ${text}`);
+  };
+  const open = new Set(openStreams(FS));
+  /** @type {[string, Function][]} */
+  const originals = [];
+  /** @param {string} name @param {(args: any[]) => string | null} check */
+  const wrap = (name, check) => {
+    const original = FS[name];
+    originals.push([name, original]);
+    FS[name] = function (/** @type {any[]} */ ...args) {
+      const what = check(args);
+      if (what) note(what, args[0]);
+      return original.apply(this, args);
+    };
+  };
+  wrap("open", ([, flags]) => {
+    const writes = typeof flags === "number" ? flags & WRITING : /[wa+]/.test(String(flags ?? "r"));
+    return writes ? "wrote" : null;
+  });
+  for (const name of ["mkdir", "rmdir", "unlink", "rename", "symlink", "truncate", "chmod", "utime"]) {
+    wrap(name, () => name);
+  }
+  return () => {
+    for (const [name, original] of originals) FS[name] = original;
+    for (const fd of openStreams(FS)) {
+      if (!open.has(fd) && seen.length < 5) seen.push(`left open ${FS.streams[fd].path}`);
+    }
+    return seen.map((what) => `the app's import ${what} (files are not kept)`);
+  };
+}
+
+/** @param {any} FS @returns {number[]} the open file descriptors */
+function openStreams(FS) {
+  const fds = [];
+  for (let fd = 0; fd < FS.streams.length; fd++) if (FS.streams[fd]) fds.push(fd);
+  return fds;
+}
+
+/**
  * Look up the stored snapshot for this key: its record and its memory's
  * response (unread), or `null`, after pruning what earlier deploys left.
  * @param {string} key
- * @returns {Promise<{record: unknown, memory: Response} | null>}
+ * @returns {Promise<{record: unknown, memory: Response | null} | null>} `memory`
+ *   is null for an {@link UnfitRecord}
  */
 export async function findSnapshot(key) {
   if (typeof caches === "undefined") return null;
   const cache = await caches.open(SNAPSHOT_CACHE);
   const [recordResponse, memory] = await Promise.all([cache.match(recordUrl(key)), cache.match(memoryUrl(key))]);
+  if (recordResponse && !memory) {
+    /** @type {any} */
+    const record = await recordResponse.json().catch(() => null);
+    if (record?.format === SNAPSHOT_FORMAT && record.key === key && Array.isArray(record.unfit)) {
+      return { record, memory: null };
+    }
+  }
   if (!recordResponse || !memory) {
     // A new deploy (or browser): what an earlier one left is never used again.
     await pruneSnapshots(key);
@@ -344,17 +461,31 @@ export async function findSnapshot(key) {
 }
 
 /**
- * Read a found snapshot's memory and check it against its record;
- * rejects with the reason it must not be used.
+ * Read a found snapshot's memory into `bytes` (sized from its record) and
+ * check it against the record; rejects with the reason it must not be used.
  * @param {{record: unknown, memory: Response}} found
  * @param {string} key
- * @returns {Promise<Uint8Array>}
+ * @param {Uint8Array} bytes
+ * @returns {Promise<void>}
  */
-export async function readMemory({ record, memory }, key) {
-  const bytes = new Uint8Array(await memory.arrayBuffer());
-  const reason = await rejectReason(record, key, bytes);
+export async function readMemory({ record, memory }, key, bytes) {
+  // Streamed into place: no second 45 MB buffer, no copy after the read.
+  let filled = 0;
+  if (memory.body) {
+    const reader = memory.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (filled + value.byteLength > bytes.byteLength) {
+        await reader.cancel();
+        throw new UnusableSnapshot(`oversized: more than the ${bytes.byteLength} bytes recorded`);
+      }
+      bytes.set(value, filled);
+      filled += value.byteLength;
+    }
+  }
+  const reason = await rejectReason(record, key, bytes.subarray(0, filled));
   if (reason) throw new UnusableSnapshot(reason);
-  return bytes;
 }
 
 /** A stored snapshot that is not this app's, or damaged. */
@@ -369,57 +500,85 @@ export async function discardSnapshot(key) {
 
 /**
  * Start Pyodide from a stored snapshot: restore the memory, unpack the
- * wheels, re-attach compiled extensions. Returns `null` (after discarding the
- * snapshot) when there is none or it cannot be used; the caller then starts
- * the normal way with a new interpreter.
+ * wheels, re-attach compiled extensions, seed `random` anew. `pyodide` is
+ * `null` (after discarding the snapshot) when there is none or it cannot be
+ * used; the caller then starts the normal way with a new interpreter.
  * @param {{key: string, indexURL: string, stdLibURL?: string, wheels: string[], sitePackages: string,
  *   loadPyodide: Function, config?: object}} options
  *   `wheels`: the wheels' URLs; `config`: more options for `loadPyodide` (stdout, stderr).
  * @param {Record<string, number>} [steps] filled with how long each step took (ms)
- * @returns {Promise<any>} the interpreter, or `null`
+ * @returns {Promise<{pyodide: any, app: string | null, unfit: string[]}>} `app`: the app's
+ *   target when its module is imported already; `unfit`: why the app's import cannot be
+ *   kept in a snapshot, when an earlier visit found out
  */
 export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, sitePackages, loadPyodide, config = {} }, steps = {}) {
   const step = stepper(steps);
   const found = await findSnapshot(key);
   step("snapshot found");
-  if (!found) return null;
-  // Reading and checking the memory (tens of MB) overlaps loading the runtime's
-  // script and fetching its wasm: Pyodide awaits the image only before instantiating.
-  const image = readMemory(found, key);
-  image.catch(() => {});
-  /** @type {Uint8Array | null} */
-  let bytes = null;
-  image.then((b) => (bytes = b));
+  const none = { pyodide: null, app: null, unfit: [] };
+  if (!found) return none;
+  if (!found.memory) return { ...none, unfit: /** @type {UnfitRecord} */ (found.record).unfit };
+  const early = recordReason(found.record, key);
+  if (early) {
+    console.warn(`live-asgi: discarding the stored snapshot: ${early}`);
+    await discardSnapshot(key);
+    return none;
+  }
+  const record = /** @type {SnapshotRecord} */ (found.record);
+  const memory = found.memory;
+  // The memory is read and checked (tens of MB, then their digest) while the
+  // runtime's script loads and its wasm compiles and instantiates; the
+  // interpreter's bootstrap, the first code to run on that memory, waits for
+  // the check (an Emscripten run dependency), so a damaged image never runs.
+  const bytes = new Uint8Array(record.size);
+  const began = performance.now();
+  const image = readMemory({ record, memory }, key, bytes);
+  image.then(
+    () => (steps["snapshot read and checked (alongside)"] = Math.round(performance.now() - began)),
+    () => {},
+  );
   const wheelFiles = fetchWheels(wheels);
   try {
     const { default: createModule } = await import(new URL("pyodide.asm.mjs", indexURL).href);
-    const pyodide = await loadPyodide({
+    const loading = loadPyodide({
       ...config,
       indexURL,
       stdLibURL,
-      _loadSnapshot: image,
+      _loadSnapshot: bytes,
       createPyodideModule: (/** @type {any} */ settings) => {
         settings.preRun.push((/** @type {any} */ Module) => {
-          // Pyodide sizes the memory from the snapshot, but the wasm declares its
-          // own initial size: grow it before the image is copied in.
-          const image = /** @type {Uint8Array} */ (/** @type {unknown} */ (bytes));
-          const memoryBytes = image.byteLength - new Uint32Array(image.buffer, image.byteOffset, 2)[1];
-          if (Module.HEAP8.length < memoryBytes) Module.growMemory(memoryBytes);
+          Module.addRunDependency("live-asgi-snapshot");
+          image.then(
+            () => {
+              // Pyodide sizes the memory from the snapshot, but the wasm declares its
+              // own initial size: grow it before the image is copied in.
+              const memoryBytes = bytes.byteLength - new Uint32Array(bytes.buffer, bytes.byteOffset, 2)[1];
+              if (Module.HEAP8.length < memoryBytes) Module.growMemory(memoryBytes);
+              Module.removeRunDependency("live-asgi-snapshot");
+            },
+            // A damaged image: the bootstrap never runs, the caller starts anew.
+            () => {},
+          );
         });
         return createModule(settings);
       },
     });
+    loading.catch(() => {});
+    const pyodide = await Promise.race([loading, image.then(() => loading)]);
     step("runtime restored");
     await unpackWheels(pyodide, wheelFiles, sitePackages);
     step("wheels unpacked");
-    reattachDynlibs(pyodide._module, /** @type {SnapshotRecord} */ (found.record));
+    reattachDynlibs(pyodide._module, record);
     step("extensions attached");
-    return pyodide;
+    // A fresh start seeds `random` from the system's entropy; the restored
+    // memory holds the first visit's generator, which every visit would repeat.
+    pyodide.runPython("import random; random.seed()");
+    return { pyodide, app: record.app ?? null, unfit: record.unfit ?? [] };
   } catch (err) {
     if (err instanceof UnusableSnapshot) console.warn(`live-asgi: discarding the stored snapshot: ${err}`);
     else console.warn(`live-asgi: the stored snapshot could not be restored, starting normally: ${err}`);
     await discardSnapshot(key);
-    return null;
+    return none;
   }
 }
 

@@ -23,7 +23,7 @@
 
 import { exceptionText } from "./embed.js";
 import { MSG, SOCKET, readManifest, sendResponse, sendSocketEvent, sendToPage } from "./protocol.js";
-import { lockContents, restoreFromSnapshot, snapshotKey, snapshotable, startAndSnapshot } from "./snapshot.js";
+import { lockContents, restoreFromSnapshot, saveUnfit, snapshotKey, snapshotable, startForSnapshot, takeSnapshot, watchFiles } from "./snapshot.js";
 
 const scope = /** @type {DedicatedWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
@@ -284,22 +284,28 @@ async function boot(msg) {
     stdout: (/** @type {string} */ line) => console.log(`[${manifest.name}] ${line}`),
     stderr: (/** @type {string} */ line) => console.warn(`[${manifest.name}] ${line}`),
   };
-  // A snapshot of the interpreter with the app's packages imported, kept by
-  // this browser since an earlier visit; null when absent or unusable.
-  const key = await snapshotKey({ app: msg.manifest, runtime: msg.runtime, stdlib: stdLibURL, lock: manifest.lock, userAgent: navigator.userAgent });
+  // A snapshot of the interpreter with the app's packages (and, when it could
+  // be kept, the app's module) imported, kept by this browser since an
+  // earlier visit; none when absent or unusable.
+  const code = [manifest.bundle, manifest.target, msg.bridge];
+  const key = await snapshotKey({ app: msg.manifest, runtime: msg.runtime, stdlib: stdLibURL, lock: manifest.lock, userAgent: navigator.userAgent, code });
   const sitePackages = manifest.site_packages;
   /** @type {Record<string, number>} the worker's start, the manifest, the lock and Pyodide's loader, then each step */
   const steps = { "worker, manifest and lock": Math.round(performance.now()) };
-  pyodide = await restoreFromSnapshot({ key, indexURL: msg.runtime, stdLibURL, wheels, sitePackages, loadPyodide, config: output }, steps);
+  const restore = await restoreFromSnapshot({ key, indexURL: msg.runtime, stdLibURL, wheels, sitePackages, loadPyodide, config: output }, steps);
+  pyodide = restore.pyodide;
   const restored = pyodide !== null;
+  /** Whether the app's module is imported already (restored with it). */
+  const appRestored = restored && restore.app === manifest.target;
   /** @type {Promise<import("./snapshot.js").SnapshotRecord> | null} */
   let saved = null;
+  /** Set when the snapshot is to be taken after the app's import. @type {string[] | null} */
+  let imported = null;
   if (restored) {
-    console.info(`live-asgi: ${manifest.name} started from a snapshot`);
+    console.info(`live-asgi: ${manifest.name} started from a snapshot${appRestored ? " with the app imported" : ""}`);
   } else if (viaSnapshot) {
-    // The snapshot for the next visit is taken on the way, before the app is imported.
-    ({ pyodide, saved } = await startAndSnapshot({
-      key,
+    let started;
+    ({ pyodide, ...started } = await startForSnapshot({
       indexURL: msg.runtime,
       stdLibURL,
       wheels,
@@ -308,6 +314,20 @@ async function boot(msg) {
       loadPyodide,
       config: output,
     }, steps));
+    if (restore.unfit.length || msg.files?.length) {
+      // The app's import cannot be kept (an earlier visit found out), or the
+      // reader's edits would be: the snapshot holds the packages only.
+      const began = performance.now();
+      try {
+        saved = takeSnapshot(pyodide, key, { imported: started.imported, app: null, unfit: restore.unfit });
+      } catch (err) {
+        saved = Promise.reject(err);
+        saved.catch(() => {});
+      }
+      steps["snapshot taken"] = Math.round(performance.now() - began);
+    } else {
+      imported = started.imported;
+    }
   } else {
     // The wheels download while the runtime boots (Pyodide's `packages`).
     /** @type {string[]} */
@@ -326,10 +346,6 @@ async function boot(msg) {
     });
     if (problems.length) throw new Error(`the app's packages could not be installed: ${problems.join("; ")}`);
   }
-  saved?.then(
-    (record) => snapshotDone(manifest.name, true, `${record.size} bytes, ${record.imported.length} modules`),
-    (err) => snapshotDone(manifest.name, false, String(err)),
-  );
   const runtimeReady = performance.now();
   enter("app");
   app = manifest;
@@ -339,20 +355,38 @@ async function boot(msg) {
   pyodide.unpackArchive(await bundleBytes, "zip", { extractDir: appDir });
   pyodide.FS.writeFile(`${appDir}/_live_asgi_bridge.py`, await bridgeSource);
   pyodide.FS.writeFile(`${appDir}/_live_asgi_compat.py`, await compatSource);
-  const sys = pyodide.pyimport("sys");
-  sys.path.insert(0, appDir);
-  sys.destroy();
-  if (manifest.sources) {
-    // Modules shipped as bytecode only: a traceback fetches the source it shows.
-    const compat = pyodide.pyimport("_live_asgi_compat");
-    compat.show_sources(new URL(manifest.sources, base).href, manifest.site_packages);
-    compat.destroy();
+  if (!appRestored) {
+    const sys = pyodide.pyimport("sys");
+    sys.path.insert(0, appDir);
+    sys.destroy();
+    if (manifest.sources) {
+      // Modules shipped as bytecode only: a traceback fetches the source it shows.
+      const compat = pyodide.pyimport("_live_asgi_compat");
+      compat.show_sources(new URL(manifest.sources, base).href, manifest.site_packages);
+      compat.destroy();
+    }
   }
   startApp = pyodide.pyimport("_live_asgi_bridge").load;
   rootPath = msg.rootPath;
   // The reader's edits (kept by the page since an earlier visit) replace the published files.
-  if (msg.files?.length) (await reloader()).write_files(appDir, pyodide.toPy(msg.files.map((f) => [f.path, f.text])));
-  bridge = await launch();
+  if (msg.files?.length) {
+    const reload = await reloader();
+    reload.write_files(appDir, pyodide.toPy(msg.files.map((f) => [f.path, f.text])));
+    // Restored with the published app imported: its modules go, the edits are imported.
+    if (appRestored) reload.forget_app(appDir).destroy();
+  }
+  if (imported) {
+    /** @type {AppSnapshot} */
+    const snapshot = { key, imported, steps };
+    bridge = await launch(snapshot);
+    saved = snapshot.saved ?? null;
+  } else {
+    bridge = await launch();
+  }
+  saved?.then(
+    (record) => snapshotDone(manifest.name, true, `${record.size} bytes, ${record.imported.length} modules, ${record.app ? "with the app imported" : `without the app (${record.unfit.join("; ") || "the reader's edits"})`}`),
+    (err) => snapshotDone(manifest.name, false, String(err && err.message ? err.message : err)),
+  );
   booting = false;
   // Where the start went (ms since the worker began), for the benchmark and curious readers.
   const timings = { runtime: Math.round(runtimeReady), app: Math.round(performance.now() - runtimeReady), steps };
@@ -373,15 +407,22 @@ function snapshotDone(name, ok, detail) {
 }
 
 /**
+ * @typedef {{key: string, imported: string[], steps: Record<string, number>, saved?: Promise<import("./snapshot.js").SnapshotRecord>}} AppSnapshot
+ *   A snapshot to take right after the app's import (`saved`: set by {@link launch}).
+ */
+
+/**
  * Start the app from the files in `appDir`.
+ * @param {AppSnapshot | null} [snapshot] take this snapshot between the app's
+ *   import and its lifespan startup, if the import can be kept (else say why)
  * @returns {Promise<any>} the app's Bridge
  */
-async function launch() {
+async function launch(snapshot = null) {
   const { target, debug } = /** @type {Manifest} */ (app);
   try {
     // As a server does: the app is imported before anything is served, outside
     // any coroutine (bridge.load), then its lifespan starts.
-    const started = startApp.callKwargs(target, { root_path: rootPath, debug });
+    const started = snapshot ? importForSnapshot(snapshot) : startApp.callKwargs(target, { root_path: rootPath, debug });
     await started.startup();
     return started;
   } catch (err) {
@@ -393,6 +434,53 @@ async function launch() {
     }
     throw err;
   }
+}
+
+/**
+ * Import the app while watching what the import does, then snapshot the
+ * interpreter if nothing the memory cannot hold came of it; else remember
+ * why not, so that the next first visit snapshots before the import.
+ * @param {AppSnapshot} snapshot
+ * @returns {any} the app's Bridge
+ */
+function importForSnapshot(snapshot) {
+  const { target, debug } = /** @type {Manifest} */ (app);
+  const load = pyodide.pyimport("_live_asgi_bridge").load_for_snapshot;
+  const importBegan = performance.now();
+  const stop = watchFiles(pyodide.FS);
+  /** @type {any} */
+  let result;
+  /** @type {string[]} */
+  let unfit;
+  try {
+    result = load.callKwargs(target, { root_path: rootPath, debug });
+  } finally {
+    unfit = stop();
+    load.destroy();
+  }
+  const started = result.get(0);
+  const reasons = result.get(1);
+  unfit.push(...reasons.toJs());
+  reasons.destroy();
+  result.destroy();
+  const began = performance.now();
+  if (!unfit.length) {
+    try {
+      snapshot.saved = takeSnapshot(pyodide, snapshot.key, { imported: snapshot.imported, app: target });
+    } catch (err) {
+      unfit.push(`the app's import made what Pyodide cannot copy (${err instanceof Error ? err.message : err})`);
+    }
+  }
+  if (unfit.length) {
+    const why = unfit.join("; ");
+    snapshot.saved = saveUnfit(snapshot.key, unfit).then(() => {
+      throw new Error(`${why}; the next visit starts anew and keeps a snapshot without the app`);
+    });
+    snapshot.saved.catch(() => {});
+  }
+  snapshot.steps["app imported"] = Math.round(began - importBegan);
+  snapshot.steps["snapshot taken"] = Math.round(performance.now() - began);
+  return started;
 }
 
 /** @type {Promise<any> | null} */

@@ -15,7 +15,16 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from starlette.applications import Starlette
 
-from live_asgi_docs.bridge import ROOT_PATH_ENV, Bridge, WSGIAdapter, as_asgi, interface_of, load, load_app
+from live_asgi_docs.bridge import (
+    ROOT_PATH_ENV,
+    Bridge,
+    WSGIAdapter,
+    as_asgi,
+    interface_of,
+    load,
+    load_app,
+    load_for_snapshot,
+)
 
 from .test_bridge import BASE, ROOT, request, run, serve
 
@@ -322,3 +331,36 @@ def test_the_lifespan_of_a_wsgi_app_completes() -> None:
     # Both answered by the adapter (no "lifespan unsupported" fallback).
     run(cycle())
     assert bridge._lifespan_supported
+
+
+# -- what a memory snapshot after the import would get wrong ---------------------
+
+FIT_OR_NOT = {
+    "plain": ("import os, random\nLEVEL = os.environ.get('LOG_LEVEL', 'info')\n", []),
+    "root path": (
+        "import os\nBASE = os.environ.get('LIVE_ASGI_ROOT_PATH', '') + '/'\n",
+        ["LIVE_ASGI_ROOT_PATH"],
+    ),
+    "root path tested": ("import os\nHAS = 'LIVE_ASGI_ROOT_PATH' in os.environ\n", ["LIVE_ASGI_ROOT_PATH"]),
+    "secret": ("import secrets\nSECRET = secrets.token_hex(8)\n", ["random bytes"]),
+    "uuid": ("import uuid\nID = uuid.uuid4()\n", ["random bytes"]),
+    "seeded": ("import random\nrandom.seed(42)\n", ["random module's generator"]),
+    "drawn": ("import random\nX = random.random()\n", ["random module's generator"]),
+    "own generator": ("import random\nRNG = random.Random()\n", ["seeded from entropy"]),
+    "own seeded generator": ("import random\nRNG = random.Random(7)\n", []),
+}
+
+
+@pytest.mark.parametrize("case", FIT_OR_NOT)
+def test_an_import_a_snapshot_would_get_wrong_is_named(module_dir: Path, case: str) -> None:
+    source, expected = FIT_OR_NOT[case]
+    (module_dir / "compat_probe.py").write_text(source + "async def app(scope, receive, send):\n    pass\n")
+    urandom, seed = os.urandom, __import__("random").Random.seed
+    bridge, reasons = load_for_snapshot("compat_probe:app", root_path="/docs/app/demo/~ab/")
+    assert isinstance(bridge, Bridge)
+    assert len(reasons) == len(expected), reasons
+    for reason, part in zip(reasons, expected, strict=True):
+        assert reason.startswith("the app's import used ") and part in reason, reasons
+    # Nothing of the watch stays.
+    assert os.urandom is urandom and __import__("random").Random.seed is seed
+    assert os.environ.get(ROOT_PATH_ENV) == "/docs/app/demo/~ab"

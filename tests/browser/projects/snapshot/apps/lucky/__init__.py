@@ -1,0 +1,1 @@
+"""Draws random numbers: a restored interpreter must not repeat them."""

@@ -1,0 +1,1 @@
+"""Writes its data file when imported, as an app creating its database would."""
