@@ -242,7 +242,9 @@ async function boot(msg) {
   // it arrives, and its two scripts (Pyodide's import of pyodide.asm.mjs then
   // finds it loaded).
   const manifestRequest = fetch(msg.manifest, { cache: "no-cache" });
-  compileEarly(new URL("pyodide.asm.wasm", msg.runtime).href);
+  const wasmURL = new URL("pyodide.asm.wasm", msg.runtime).href;
+  if (typeof WebAssembly.compileStreaming === "function") compileEarly(wasmURL);
+  else askEarly(wasmURL);
   const pyodideModule = import(new URL("pyodide.mjs", msg.runtime).href);
   const asmModule = import(new URL("pyodide.asm.mjs", msg.runtime).href);
   pyodideModule.catch(() => {});
