@@ -36,7 +36,7 @@ import { unzip } from "./unzip.js";
 /** @typedef {import("./unzip.js").ZipFile} ZipFile */
 
 /** Bumped whenever the record, its place or the restore procedure changes. */
-export const SNAPSHOT_FORMAT = 3;
+export const SNAPSHOT_FORMAT = 4;
 /** The Cache Storage cache that holds the snapshots. */
 export const SNAPSHOT_CACHE = "live-asgi-snapshots";
 /** Pyodide's snapshot header: magic number, then the offset of the memory image. */
@@ -46,8 +46,9 @@ const PYODIDE_SNAPSHOT_MAGIC = 1886286592;
  * @typedef {{name: string, handle: number, global: boolean, memoryBase: number, ptr: number, tableBase: number}} Dynlib
  *   A compiled extension loaded in the interpreter: its dlopen handle, where its
  *   data lives (`memoryBase`, and `ptr`, the allocation holding it) and its first table slot.
- * @typedef {{format: number, key: string, sha256: string, size: number, dynlibs: Dynlib[], tableLength: number,
- *   imported: string[], app: string | null, unfit: string[]}} SnapshotRecord
+ * @typedef {{format: number, key: string, digest: string, size: number, memoryOffset: number, dynlibs: Dynlib[],
+ *   tableLength: number, imported: string[], app: string | null, unfit: string[]}} SnapshotRecord
+ *   `memoryOffset`: where the memory image starts, after Pyodide's header.
  *   `app`: the app's target when its module is imported in the memory, null
  *   when the memory holds its packages only; `unfit`: why the app's import
  *   could not be kept (then `app` is null).
@@ -119,6 +120,60 @@ export async function sha256(bytes) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The block size of {@link BlockDigest}: 4 MiB. */
+const DIGEST_BLOCK = 1 << 22;
+
+/**
+ * A snapshot's digest: the SHA-256 of the SHA-256 of each 4 MiB block, in
+ * order. Blocks are hashed as they arrive, by the browser's own threads, so
+ * checking tens of MB costs about one block after the last byte is read.
+ */
+export class BlockDigest {
+  /** @param {Uint8Array} bytes the buffer being filled */
+  constructor(bytes) {
+    this.bytes = bytes;
+    /** @type {Promise<ArrayBuffer>[]} */
+    this.blocks = [];
+  }
+
+  /**
+   * Hash the blocks that are whole now.
+   * @param {number} filled how many bytes of the buffer are written
+   */
+  update(filled) {
+    while ((this.blocks.length + 1) * DIGEST_BLOCK <= filled) this.hashBlock(this.blocks.length * DIGEST_BLOCK, DIGEST_BLOCK);
+  }
+
+  /**
+   * @param {number} filled the length of the whole
+   * @returns {Promise<string>} hex
+   */
+  async finish(filled) {
+    this.update(filled);
+    const start = this.blocks.length * DIGEST_BLOCK;
+    if (start < filled || filled === 0) this.hashBlock(start, filled - start);
+    const parts = await Promise.all(this.blocks);
+    const joined = new Uint8Array(parts.length * 32);
+    parts.forEach((part, i) => joined.set(new Uint8Array(part), i * 32));
+    return sha256(joined);
+  }
+
+  /** @param {number} start @param {number} length */
+  hashBlock(start, length) {
+    // The browser copies the block when called: later writes do not change it.
+    this.blocks.push(crypto.subtle.digest("SHA-256", /** @type {Uint8Array<ArrayBuffer>} */ (this.bytes.subarray(start, start + length))));
+  }
+}
+
+/**
+ * The {@link BlockDigest} of some bytes.
+ * @param {Uint8Array} bytes
+ * @returns {Promise<string>}
+ */
+export function blockDigest(bytes) {
+  return new BlockDigest(bytes).finish(bytes.byteLength);
+}
+
 /**
  * The wheels to unpack and the modules to import, from the app's lock.
  * @param {Lock} lock
@@ -151,7 +206,8 @@ export function recordReason(record, key) {
   if (r.format !== SNAPSHOT_FORMAT) return `format ${r.format}, expected ${SNAPSHOT_FORMAT}`;
   if (r.key !== key) return "made for another runtime, lock or browser";
   if (!Array.isArray(r.dynlibs) || typeof r.tableLength !== "number") return "incomplete record";
-  if (typeof r.size !== "number" || r.size < 64 || typeof r.sha256 !== "string") return "incomplete record";
+  if (typeof r.size !== "number" || r.size < 64 || typeof r.digest !== "string") return "incomplete record";
+  if (typeof r.memoryOffset !== "number" || r.memoryOffset < 64 || r.memoryOffset >= r.size) return "incomplete record";
   return null;
 }
 
@@ -161,17 +217,18 @@ export function recordReason(record, key) {
  * @param {unknown} record
  * @param {string} key
  * @param {Uint8Array} bytes
+ * @param {Promise<string>} [digest] the bytes' {@link blockDigest}, when computed already
  * @returns {Promise<string | null>}
  */
-export async function rejectReason(record, key, bytes) {
+export async function rejectReason(record, key, bytes, digest) {
   const early = recordReason(record, key);
   if (early) return early;
   const r = /** @type {SnapshotRecord} */ (record);
   if (bytes.byteLength !== r.size) return `truncated: ${bytes.byteLength} bytes, expected ${r.size}`;
-  if (new Uint32Array(bytes.buffer, bytes.byteOffset, 1)[0] !== PYODIDE_SNAPSHOT_MAGIC) {
-    return "not a Pyodide memory snapshot";
-  }
-  if ((await sha256(bytes)) !== r.sha256) return "corrupt: digest differs";
+  const header = new Uint32Array(bytes.buffer, bytes.byteOffset, 2);
+  if (header[0] !== PYODIDE_SNAPSHOT_MAGIC) return "not a Pyodide memory snapshot";
+  if (header[1] !== r.memoryOffset) return `its memory starts at ${header[1]}, the record says ${r.memoryOffset}`;
+  if ((await (digest ?? blockDigest(bytes))) !== r.digest) return "corrupt: digest differs";
   return null;
 }
 
@@ -349,8 +406,9 @@ export function takeSnapshot(pyodide, key, about) {
  * @returns {Promise<SnapshotRecord>}
  */
 export async function saveSnapshot(bytes, key, about, state) {
+  const memoryOffset = new Uint32Array(bytes.buffer, bytes.byteOffset, 2)[1];
   /** @type {SnapshotRecord} */
-  const record = { format: SNAPSHOT_FORMAT, key, sha256: await sha256(bytes), size: bytes.byteLength, ...about, ...state };
+  const record = { format: SNAPSHOT_FORMAT, key, digest: await blockDigest(bytes), size: bytes.byteLength, memoryOffset, ...about, ...state };
   const cache = await caches.open(SNAPSHOT_CACHE);
   await cache.put(recordUrl(key), new Response(JSON.stringify(record), { headers: { "content-type": "application/json" } }));
   await cache.put(memoryUrl(key), new Response(/** @type {Uint8Array<ArrayBuffer>} */ (bytes)));
@@ -461,31 +519,18 @@ export async function findSnapshot(key) {
 }
 
 /**
- * Read a found snapshot's memory into `bytes` (sized from its record) and
- * check it against the record; rejects with the reason it must not be used.
+ * Read a found snapshot's memory and check it against its record; rejects
+ * with the reason it must not be used. (Read whole: Cache Storage gives a
+ * body at once several times faster than chunk by chunk.)
  * @param {{record: unknown, memory: Response}} found
  * @param {string} key
- * @param {Uint8Array} bytes
- * @returns {Promise<void>}
+ * @returns {Promise<Uint8Array>}
  */
-export async function readMemory({ record, memory }, key, bytes) {
-  // Streamed into place: no second 45 MB buffer, no copy after the read.
-  let filled = 0;
-  if (memory.body) {
-    const reader = memory.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (filled + value.byteLength > bytes.byteLength) {
-        await reader.cancel();
-        throw new UnusableSnapshot(`oversized: more than the ${bytes.byteLength} bytes recorded`);
-      }
-      bytes.set(value, filled);
-      filled += value.byteLength;
-    }
-  }
-  const reason = await rejectReason(record, key, bytes.subarray(0, filled));
+export async function readMemory({ record, memory }, key) {
+  const bytes = new Uint8Array(await memory.arrayBuffer());
+  const reason = await rejectReason(record, key, bytes);
   if (reason) throw new UnusableSnapshot(reason);
+  return bytes;
 }
 
 /** A stored snapshot that is not this app's, or damaged. */
@@ -530,13 +575,19 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
   // runtime's script loads and its wasm compiles and instantiates; the
   // interpreter's bootstrap, the first code to run on that memory, waits for
   // the check (an Emscripten run dependency), so a damaged image never runs.
-  const bytes = new Uint8Array(record.size);
   const began = performance.now();
-  const image = readMemory({ record, memory }, key, bytes);
+  const image = readMemory({ record, memory }, key);
   image.then(
     () => (steps["snapshot read and checked (alongside)"] = Math.round(performance.now() - began)),
     () => {},
   );
+  // Pyodide awaits its snapshot before it even instantiates the runtime, but
+  // reads it only in its bootstrap: it gets the header (an empty buffer now,
+  // filled once the image is checked), and the memory is copied where Pyodide
+  // would copy it, from the checked image.
+  const head = new Uint8Array(record.memoryOffset);
+  /** @type {Uint8Array | null} */
+  let checked = null;
   const wheelFiles = fetchWheels(wheels);
   try {
     const { default: createModule } = await import(new URL("pyodide.asm.mjs", indexURL).href);
@@ -544,16 +595,25 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
       ...config,
       indexURL,
       stdLibURL,
-      _loadSnapshot: bytes,
+      _loadSnapshot: head,
       createPyodideModule: (/** @type {any} */ settings) => {
         settings.preRun.push((/** @type {any} */ Module) => {
+          // The runtime is compiled and instantiated (while the image was read).
+          // The wasm declares its own initial size: grow it to the image's.
+          const size = record.size - record.memoryOffset;
+          if (Module.HEAP8.length < size) Module.growMemory(size);
+          const restore = Module.API.restoreSnapshot;
+          Module.API.restoreSnapshot = (/** @type {Uint8Array} */ header) => {
+            const state = restore(header);
+            Module.HEAPU8.set(/** @type {Uint8Array} */ (checked).subarray(head.byteLength));
+            return state;
+          };
+          // The bootstrap, the first code to run on the memory, waits for the check.
           Module.addRunDependency("live-asgi-snapshot");
           image.then(
-            () => {
-              // Pyodide sizes the memory from the snapshot, but the wasm declares its
-              // own initial size: grow it before the image is copied in.
-              const memoryBytes = bytes.byteLength - new Uint32Array(bytes.buffer, bytes.byteOffset, 2)[1];
-              if (Module.HEAP8.length < memoryBytes) Module.growMemory(memoryBytes);
+            (bytes) => {
+              checked = bytes;
+              head.set(bytes.subarray(0, head.byteLength));
               Module.removeRunDependency("live-asgi-snapshot");
             },
             // A damaged image: the bootstrap never runs, the caller starts anew.

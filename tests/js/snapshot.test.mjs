@@ -1,7 +1,7 @@
 // Unit tests of the snapshot module's pure parts: node --test tests/js/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lockContents, rejectReason, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
+import { BlockDigest, blockDigest, lockContents, rejectReason, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
 
 const identity = {
   app: "https://h/_static/_live_asgi/apps/todo/manifest.json",
@@ -58,12 +58,13 @@ test("snapshotable: plain site-packages wheels only; a shared library or another
 function image(size = 4096) {
   const bytes = new Uint8Array(size);
   new Uint32Array(bytes.buffer)[0] = 1886286592;
+  new Uint32Array(bytes.buffer)[1] = 64; // the memory starts after the header
   for (let i = 64; i < size; i++) bytes[i] = i % 251;
   return bytes;
 }
 
 async function goodRecord(key, bytes) {
-  return { format: SNAPSHOT_FORMAT, key, sha256: await sha256(bytes), size: bytes.byteLength, dynlibs: [], tableLength: 10, imported: [] };
+  return { format: SNAPSHOT_FORMAT, key, digest: await blockDigest(bytes), size: bytes.byteLength, memoryOffset: 64, dynlibs: [], tableLength: 10, imported: [] };
 }
 
 test("a matching, intact snapshot is accepted", async () => {
@@ -84,7 +85,27 @@ test("a snapshot for another key, format or size, or with flipped bytes, is reje
   assert.match(await rejectReason(record, key, flipped), /corrupt/);
   const notPyodide = bytes.slice();
   notPyodide[1] ^= 0xff;
-  assert.match(await rejectReason({ ...record, sha256: await sha256(notPyodide) }, key, notPyodide), /not a Pyodide memory snapshot/);
+  assert.match(await rejectReason({ ...record, digest: await blockDigest(notPyodide) }, key, notPyodide), /not a Pyodide memory snapshot/);
   assert.match(await rejectReason(null, key, bytes), /no record/);
   assert.match(await rejectReason({ ...record, dynlibs: undefined }, key, bytes), /incomplete/);
+});
+
+test("the block digest is the SHA-256 of each 4 MiB block's, the same whether hashed as it streams or at once", async () => {
+  const bytes = new Uint8Array((1 << 22) * 2 + 1000);
+  for (let i = 0; i < bytes.length; i += 997) bytes[i] = i % 256;
+  const blocks = [bytes.subarray(0, 1 << 22), bytes.subarray(1 << 22, 2 << 22), bytes.subarray(2 << 22)];
+  const parts = await Promise.all(blocks.map(async (b) => Buffer.from(await crypto.subtle.digest("SHA-256", b))));
+  assert.equal(await blockDigest(bytes), await sha256(Buffer.concat(parts)));
+  // Streamed in odd chunks, with the buffer written after each block is taken.
+  const target = new Uint8Array(bytes.length);
+  const digest = new BlockDigest(target);
+  for (let at = 0; at < bytes.length; at += 300_001) {
+    const end = Math.min(at + 300_001, bytes.length);
+    target.set(bytes.subarray(at, end), at);
+    digest.update(end);
+  }
+  assert.equal(await digest.finish(bytes.length), await blockDigest(bytes));
+  const flipped = bytes.slice();
+  flipped[(1 << 22) + 5] ^= 1;
+  assert.notEqual(await blockDigest(flipped), await blockDigest(bytes));
 });
