@@ -227,7 +227,9 @@ def load_for_snapshot(target: str, *, root_path: str = "", debug: bool = False) 
     and start later visits from it, without importing the app again. Returns
     the bridge and the reasons not to (empty when there are none): the import
     read ``LIVE_ASGI_ROOT_PATH`` (another value on every visit), drew random
-    bytes or seeded or used ``random`` (every visit would repeat them).
+    bytes or seeded or used ``random`` (every visit would repeat them), or
+    scheduled work on the event loop (a task, a callback: in Pyodide a
+    JavaScript timer runs it, which a restored memory does not have).
     Files, open files and JavaScript objects are watched by the browser.
     """
     import random
@@ -256,6 +258,25 @@ def load_for_snapshot(target: str, *, root_path: str = "", debug: bool = False) 
             reasons.append("a random generator seeded from entropy")
         seed(self, a, version)
 
+    # The loop the app's tasks and callbacks go to (Pyodide's is always
+    # running); its scheduling methods are watched on the instance.
+    loop = asyncio.events._get_running_loop()
+    scheduling = ("call_soon", "call_later", "call_at")
+    own = {name: vars(loop)[name] for name in scheduling if loop is not None and name in vars(loop)}
+
+    def watched_scheduling(name: str) -> Callable[..., Any]:
+        original = getattr(loop, name)
+
+        def schedule(*args: Any, **kwargs: Any) -> Any:
+            if "the event loop" not in reasons:
+                reasons.append("the event loop")
+            return original(*args, **kwargs)
+
+        return schedule
+
+    if loop is not None:
+        for name in scheduling:
+            setattr(loop, name, watched_scheduling(name))
     os._Environ.__getitem__ = watched_getitem  # type: ignore[method-assign,assignment]
     os.urandom = watched_urandom
     random._urandom = watched_urandom  # type: ignore[attr-defined]
@@ -267,6 +288,12 @@ def load_for_snapshot(target: str, *, root_path: str = "", debug: bool = False) 
         os.urandom = urandom
         random._urandom = random_urandom  # type: ignore[attr-defined]
         random.Random.seed = seed  # type: ignore[method-assign]
+        if loop is not None:
+            for name in scheduling:
+                if name in own:
+                    setattr(loop, name, own[name])
+                else:
+                    delattr(loop, name)
     if random.getstate() != state:
         reasons.append("the random module's generator")
     if ROOT_PATH_ENV in read:

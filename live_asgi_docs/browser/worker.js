@@ -456,6 +456,13 @@ function importForSnapshot(snapshot) {
   let unfit;
   try {
     result = load.callKwargs(target, { root_path: rootPath, debug });
+  } catch (err) {
+    // The app fails to import: the next visit snapshots the packages without it.
+    snapshot.saved = saveUnfit(snapshot.key, ["the app's import failed"]).then(() => {
+      throw new Error("the app's import failed");
+    });
+    snapshot.saved.catch(() => {});
+    throw err;
   } finally {
     unfit = stop();
     load.destroy();

@@ -348,6 +348,11 @@ FIT_OR_NOT = {
     "drawn": ("import random\nX = random.random()\n", ["random module's generator"]),
     "own generator": ("import random\nRNG = random.Random()\n", ["seeded from entropy"]),
     "own seeded generator": ("import random\nRNG = random.Random(7)\n", []),
+    "task": (
+        "import asyncio\nasync def warm(): pass\nTASK = asyncio.get_event_loop().create_task(warm())\n",
+        ["the event loop"],
+    ),
+    "callback": ("import asyncio\nasyncio.get_event_loop().call_later(1, print)\n", ["the event loop"]),
 }
 
 
@@ -356,7 +361,22 @@ def test_an_import_a_snapshot_would_get_wrong_is_named(module_dir: Path, case: s
     source, expected = FIT_OR_NOT[case]
     (module_dir / "compat_probe.py").write_text(source + "async def app(scope, receive, send):\n    pass\n")
     urandom, seed = os.urandom, __import__("random").Random.seed
-    bridge, reasons = load_for_snapshot("compat_probe:app", root_path="/docs/app/demo/~ab/")
+
+    async def in_the_loop() -> tuple[Bridge, list[str]]:
+        # As in Pyodide, where an event loop is always running.
+        return load_for_snapshot("compat_probe:app", root_path="/docs/app/demo/~ab/")
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # Pyodide's loop is the current one, too
+    try:
+        bridge, reasons = loop.run_until_complete(in_the_loop())
+        assert "call_soon" not in vars(loop) and "call_later" not in vars(loop)
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        asyncio.set_event_loop(None)
+        loop.close()
     assert isinstance(bridge, Bridge)
     assert len(reasons) == len(expected), reasons
     for reason, part in zip(reasons, expected, strict=True):
