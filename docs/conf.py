@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-import live_asgi_docs  # noqa: E402
+import live_asgi_docs
 
 project = "live-asgi-docs"
 copyright = "2026, The live-asgi-docs authors"

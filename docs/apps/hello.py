@@ -20,5 +20,11 @@ async def app(scope, receive, send):
 <body><h1 id="greeting">Hello from a raw ASGI app</h1>
 <p>You asked for <code id="path">{html.escape(path)}</code>.
 Try <a href="{scope["root_path"]}/somewhere/else">another path</a>.</p></body></html>"""
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html; charset=utf-8")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/html; charset=utf-8")],
+        }
+    )
     await send({"type": "http.response.body", "body": body.encode()})

@@ -16,7 +16,8 @@ async function show() {
   const bookmarks = await (await fetch("bookmarks")).json();
   list.replaceChildren(...bookmarks.map((b) => {
     const item = document.createElement("li");
-    const link = Object.assign(document.createElement("a"), {href: b.url, textContent: b.title, target: "_blank"});
+    const link = Object.assign(document.createElement("a"),
+      {href: b.url, textContent: b.title, target: "_blank"});
     item.append(link);
     return item;
   }));

@@ -47,8 +47,7 @@ def make_database(path):
         )
         db.executemany("insert into birds values (null, ?, ?, ?, ?)", BIRDS)
         db.executemany(
-            "insert into sightings (bird_id, place, count)"
-            " select id, ?, ? from birds where name = ?",
+            "insert into sightings (bird_id, place, count) select id, ?, ? from birds where name = ?",
             [(place, count, bird) for bird, place, count in SIGHTINGS],
         )
     db.close()

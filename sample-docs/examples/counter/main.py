@@ -29,7 +29,10 @@ async def home(request: Request) -> HTMLResponse:
 // The count follows every change as it happens, over a socket.
 const socket = new WebSocket({json.dumps(live)});
 const button = document.getElementById("add-live");
-socket.onopen = () => {{ button.disabled = false; document.getElementById("live-state").textContent = "(live)"; }};
+socket.onopen = () => {{
+  button.disabled = false;
+  document.getElementById("live-state").textContent = "(live)";
+}};
 socket.onmessage = (event) => (document.getElementById("count").value = event.data);
 button.onclick = () => socket.send("add");
 </script></body></html>"""

@@ -19,8 +19,8 @@ def page(request: Request, title: str, body: str) -> HTMLResponse:
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;margin:1.5em;color:#222}}
 nav a{{margin-right:1em}}li{{margin:.2em 0}}</style></head>
-<body><nav><a href="{home}">Home</a><a href="{request.url_for('list_items')}">Items</a>
-<a href="{request.url_for('script_page')}">Script</a><a href="{request.url_for('api_items')}">JSON</a></nav>
+<body><nav><a href="{home}">Home</a><a href="{request.url_for("list_items")}">Items</a>
+<a href="{request.url_for("script_page")}">Script</a><a href="{request.url_for("api_items")}">JSON</a></nav>
 <h1>{html.escape(title)}</h1>{body}</body></html>"""
     )
 
@@ -31,7 +31,7 @@ async def home(request: Request) -> HTMLResponse:
         request,
         "To-do",
         f"""<p>This is a FastAPI app running in your browser.</p>
-<p><a id="items-link" href="{request.url_for('list_items')}">See the {len(ITEMS)} items</a></p>""",
+<p><a id="items-link" href="{request.url_for("list_items")}">See the {len(ITEMS)} items</a></p>""",
     )
 
 
@@ -45,7 +45,7 @@ async def list_items(request: Request) -> HTMLResponse:
         request,
         "Items",
         f"""<ul id="items">{rows}</ul>
-<form method="post" action="{request.url_for('add_item')}">
+<form method="post" action="{request.url_for("add_item")}">
 <label>New item <input name="title" required></label> <button type="submit">Add</button></form>""",
     )
 
@@ -79,9 +79,12 @@ async def script_page(request: Request) -> HTMLResponse:
         f"""<p>This page's own script asks the JSON API:</p>
 <pre id="api-result">waiting…</pre>
 <script>
-fetch({str(request.url_for('api_items'))!r})
+fetch({str(request.url_for("api_items"))!r})
   .then((r) => r.json())
-  .then((data) => {{ document.getElementById("api-result").textContent = data.items.length + " items: " + data.items.join(", "); }})
+  .then((data) => {{
+    const text = data.items.length + " items: " + data.items.join(", ");
+    document.getElementById("api-result").textContent = text;
+  }})
   .catch((e) => {{ document.getElementById("api-result").textContent = "failed: " + e; }});
 </script>""",
     )
@@ -91,8 +94,10 @@ fetch({str(request.url_for('api_items'))!r})
 async def api_bytes(size: int) -> Response:
     """``size`` bytes of data (at most 8 MiB), for trying large responses."""
     size = max(0, min(size, 8 * 1024 * 1024))
-    return Response(bytes(i % 251 for i in range(251)) * (size // 251) + bytes(size % 251),
-                    media_type="application/octet-stream")
+    return Response(
+        bytes(i % 251 for i in range(251)) * (size // 251) + bytes(size % 251),
+        media_type="application/octet-stream",
+    )
 
 
 @app.get("/api/countdown")

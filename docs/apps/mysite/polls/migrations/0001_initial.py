@@ -11,7 +11,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Question",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("question_text", models.CharField(max_length=200)),
                 ("pub_date", models.DateTimeField(verbose_name="date published")),
             ],
@@ -19,7 +24,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Choice",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("choice_text", models.CharField(max_length=200)),
                 ("votes", models.IntegerField(default=0)),
                 (
