@@ -36,7 +36,7 @@ import { unzip } from "./unzip.js";
 /** @typedef {import("./unzip.js").ZipFile} ZipFile */
 
 /** Bumped whenever the record, its place or the restore procedure changes. */
-export const SNAPSHOT_FORMAT = 4;
+export const SNAPSHOT_FORMAT = 5;
 /** The Cache Storage cache that holds the snapshots. */
 export const SNAPSHOT_CACHE = "live-asgi-snapshots";
 /** Pyodide's snapshot header: magic number, then the offset of the memory image. */
@@ -46,9 +46,12 @@ const PYODIDE_SNAPSHOT_MAGIC = 1886286592;
  * @typedef {{name: string, handle: number, global: boolean, memoryBase: number, ptr: number, tableBase: number}} Dynlib
  *   A compiled extension loaded in the interpreter: its dlopen handle, where its
  *   data lives (`memoryBase`, and `ptr`, the allocation holding it) and its first table slot.
- * @typedef {{format: number, key: string, digest: string, size: number, memoryOffset: number, dynlibs: Dynlib[],
- *   tableLength: number, imported: string[], app: string | null, unfit: string[]}} SnapshotRecord
- *   `memoryOffset`: where the memory image starts, after Pyodide's header.
+ * @typedef {{format: number, key: string, digest: string, size: number, memoryOffset: number, memorySize: number,
+ *   pages: number[], dynlibs: Dynlib[], tableLength: number, imported: string[], app: string | null, unfit: string[]}} SnapshotRecord
+ *   `memoryOffset`: where the memory starts, after Pyodide's header; `memorySize`: the
+ *   wasm memory's size; `pages`: where the stored parts of it go, as (start, length)
+ *   pairs in order (the rest, about a quarter, is zeros and not stored); `size`: what
+ *   is stored, the header and those parts.
  *   `app`: the app's target when its module is imported in the memory, null
  *   when the memory holds its packages only; `unfit`: why the app's import
  *   could not be kept (then `app` is null).
@@ -208,6 +211,16 @@ export function recordReason(record, key) {
   if (!Array.isArray(r.dynlibs) || typeof r.tableLength !== "number") return "incomplete record";
   if (typeof r.size !== "number" || r.size < 64 || typeof r.digest !== "string") return "incomplete record";
   if (typeof r.memoryOffset !== "number" || r.memoryOffset < 64 || r.memoryOffset >= r.size) return "incomplete record";
+  if (typeof r.memorySize !== "number" || !Array.isArray(r.pages) || r.pages.length % 2) return "incomplete record";
+  let stored = r.memoryOffset;
+  let end = 0;
+  for (let i = 0; i < r.pages.length; i += 2) {
+    const [start, length] = [r.pages[i], r.pages[i + 1]];
+    if (!(start >= end && length > 0 && start + length <= r.memorySize)) return "incomplete record";
+    end = start + length;
+    stored += length;
+  }
+  if (stored !== r.size) return "incomplete record";
   return null;
 }
 
@@ -406,14 +419,85 @@ export function takeSnapshot(pyodide, key, about) {
  * @returns {Promise<SnapshotRecord>}
  */
 export async function saveSnapshot(bytes, key, about, state) {
+  // After the app's start has gone on: the packing is the worker's own work.
+  await new Promise((resolve) => setTimeout(resolve, 0));
   const memoryOffset = new Uint32Array(bytes.buffer, bytes.byteOffset, 2)[1];
+  const memorySize = bytes.byteLength - memoryOffset;
+  const pages = packPages(bytes, memoryOffset);
+  const packed = bytes.subarray(0, memoryOffset + pages.reduce((sum, n, i) => (i % 2 ? sum + n : sum), 0));
   /** @type {SnapshotRecord} */
-  const record = { format: SNAPSHOT_FORMAT, key, digest: await blockDigest(bytes), size: bytes.byteLength, memoryOffset, ...about, ...state };
+  const record = {
+    format: SNAPSHOT_FORMAT,
+    key,
+    digest: await blockDigest(packed),
+    size: packed.byteLength,
+    memoryOffset,
+    memorySize,
+    pages,
+    ...about,
+    ...state,
+  };
   const cache = await caches.open(SNAPSHOT_CACHE);
   await cache.put(recordUrl(key), new Response(JSON.stringify(record), { headers: { "content-type": "application/json" } }));
-  await cache.put(memoryUrl(key), new Response(/** @type {Uint8Array<ArrayBuffer>} */ (bytes)));
+  await cache.put(memoryUrl(key), new Response(/** @type {Uint8Array<ArrayBuffer>} */ (packed)));
   await pruneSnapshots(key);
   return record;
+}
+
+/** The unit of {@link packPages}: 64 KiB, a wasm page. */
+const PAGE = 1 << 16;
+
+/**
+ * Drop the memory's all-zero pages, in place: the pages that are not zero
+ * move down to follow the header (`offset` bytes) and each other.
+ * @param {Uint8Array} bytes a snapshot: header, then the memory
+ * @param {number} offset where the memory starts
+ * @returns {number[]} where the kept parts belong in the memory, as (start, length) pairs
+ */
+export function packPages(bytes, offset) {
+  const memory = bytes.subarray(offset);
+  const words = new Uint32Array(memory.buffer, memory.byteOffset, memory.byteLength >>> 2);
+  /** @type {number[]} */
+  const pages = [];
+  let to = offset;
+  for (let start = 0; start < memory.byteLength; start += PAGE) {
+    const end = Math.min(start + PAGE, memory.byteLength);
+    let zero = true;
+    for (let w = start >>> 2; w < end >>> 2; w++) {
+      if (words[w]) {
+        zero = false;
+        break;
+      }
+    }
+    // (A tail shorter than a word is kept whatever it holds.)
+    if (zero && (end & 3) === 0) continue;
+    const last = pages.length - 2;
+    if (last >= 0 && pages[last] + pages[last + 1] === start) pages[last + 1] += end - start;
+    else pages.push(start, end - start);
+    if (to !== offset + start) bytes.copyWithin(to, offset + start, offset + end);
+    to += end - start;
+  }
+  return pages;
+}
+
+/**
+ * Write a packed snapshot's memory into the wasm memory: its parts where
+ * they belong, zeros between them.
+ * @param {Uint8Array} heap the wasm memory (`HEAPU8`)
+ * @param {Uint8Array} bytes the stored snapshot
+ * @param {SnapshotRecord} record
+ */
+export function unpackPages(heap, bytes, record) {
+  let from = record.memoryOffset;
+  let at = 0;
+  for (let i = 0; i < record.pages.length; i += 2) {
+    const [start, length] = [record.pages[i], record.pages[i + 1]];
+    heap.fill(0, at, start);
+    heap.set(bytes.subarray(from, from + length), start);
+    from += length;
+    at = start + length;
+  }
+  heap.fill(0, at, record.memorySize);
 }
 
 /**
@@ -600,12 +684,11 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
         settings.preRun.push((/** @type {any} */ Module) => {
           // The runtime is compiled and instantiated (while the image was read).
           // The wasm declares its own initial size: grow it to the image's.
-          const size = record.size - record.memoryOffset;
-          if (Module.HEAP8.length < size) Module.growMemory(size);
+          if (Module.HEAP8.length < record.memorySize) Module.growMemory(record.memorySize);
           const restore = Module.API.restoreSnapshot;
           Module.API.restoreSnapshot = (/** @type {Uint8Array} */ header) => {
             const state = restore(header);
-            Module.HEAPU8.set(/** @type {Uint8Array} */ (checked).subarray(head.byteLength));
+            unpackPages(Module.HEAPU8, /** @type {Uint8Array} */ (checked), record);
             return state;
           };
           // The bootstrap, the first code to run on the memory, waits for the check.

@@ -104,8 +104,8 @@ def test_a_new_snapshot_replaces_what_earlier_deploys_left(context: Any, site_ur
     # snapshot of an earlier deploy, and one in the previous release's format.
     manifest = site_url + "_static/_live_asgi/apps/todo/manifest.json"
     app = hashlib.sha256(manifest.encode()).hexdigest()[:16]
-    earlier = [f"/live-asgi-snapshot/4-{app}-{'0' * 64}.json", f"/live-asgi-snapshot/4-{app}-{'0' * 64}.bin"]
-    legacy = [f"/live-asgi-snapshot/1-{'a' * 64}.bin", f"/live-asgi-snapshot/3-{app}-{'0' * 64}.bin"]
+    earlier = [f"/live-asgi-snapshot/5-{app}-{'0' * 64}.json", f"/live-asgi-snapshot/5-{app}-{'0' * 64}.bin"]
+    legacy = [f"/live-asgi-snapshot/1-{'a' * 64}.bin", f"/live-asgi-snapshot/4-{app}-{'0' * 64}.bin"]
     page = context.new_page()
     page.goto(manifest)
     page.evaluate(EARLIER_DEPLOYS, earlier + legacy)
@@ -116,4 +116,4 @@ def test_a_new_snapshot_replaces_what_earlier_deploys_left(context: Any, site_ur
     keys = wait_for_snapshot(page)
     # Only this deploy's snapshot (record and memory) is left.
     assert len(keys) == 2 and not set(keys) & set(earlier + legacy), keys
-    assert all(k.startswith(f"/live-asgi-snapshot/4-{app}-") for k in keys), keys
+    assert all(k.startswith(f"/live-asgi-snapshot/5-{app}-") for k in keys), keys

@@ -1,7 +1,7 @@
 // Unit tests of the snapshot module's pure parts: node --test tests/js/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BlockDigest, blockDigest, lockContents, rejectReason, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
+import { BlockDigest, blockDigest, packPages, unpackPages, lockContents, rejectReason, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
 
 const identity = {
   app: "https://h/_static/_live_asgi/apps/todo/manifest.json",
@@ -64,7 +64,18 @@ function image(size = 4096) {
 }
 
 async function goodRecord(key, bytes) {
-  return { format: SNAPSHOT_FORMAT, key, digest: await blockDigest(bytes), size: bytes.byteLength, memoryOffset: 64, dynlibs: [], tableLength: 10, imported: [] };
+  return {
+    format: SNAPSHOT_FORMAT,
+    key,
+    digest: await blockDigest(bytes),
+    size: bytes.byteLength,
+    memoryOffset: 64,
+    memorySize: bytes.byteLength - 64,
+    pages: [0, bytes.byteLength - 64],
+    dynlibs: [],
+    tableLength: 10,
+    imported: [],
+  };
 }
 
 test("a matching, intact snapshot is accepted", async () => {
@@ -108,4 +119,24 @@ test("the block digest is the SHA-256 of each 4 MiB block's, the same whether ha
   const flipped = bytes.slice();
   flipped[(1 << 22) + 5] ^= 1;
   assert.notEqual(await blockDigest(flipped), await blockDigest(bytes));
+});
+
+test("zero pages are not stored, and come back as zeros where the memory had them", () => {
+  const page = 1 << 16;
+  const offset = 64;
+  const memory = new Uint8Array(page * 6 + 8);
+  memory[5] = 1; // page 0
+  memory[page * 2 + 100] = 2; // page 2
+  memory[page * 3 + page - 1] = 3; // page 3, its last byte
+  // pages 1, 4 and 5 are zero, and the 8-byte tail
+  const bytes = new Uint8Array(offset + memory.length);
+  bytes.fill(7, 0, offset);
+  bytes.set(memory, offset);
+  const pages = packPages(bytes, offset);
+  assert.deepEqual(pages, [0, page, page * 2, page * 2]);
+  const size = offset + page * 3;
+  const heap = new Uint8Array(memory.length).fill(9); // what the runtime wrote before
+  unpackPages(heap, bytes.subarray(0, size), { memoryOffset: offset, memorySize: memory.length, pages });
+  assert.deepEqual(heap, memory);
+  assert.deepEqual(bytes.subarray(0, offset), new Uint8Array(offset).fill(7));
 });
