@@ -592,7 +592,8 @@ export async function findSnapshot(key) {
   }
   if (!recordResponse || !memory) {
     // A new deploy (or browser): what an earlier one left is never used again.
-    await pruneSnapshots(key);
+    // Deleted in the background: a first visit's start does not wait for it.
+    pruneSnapshots(key).catch(() => {});
     return null;
   }
   try {
