@@ -352,7 +352,11 @@ def run(
                     ctx = browser.new_context()
                     page = ctx.new_page()
                     console: list[str] = []
-                    page.on("console", lambda m, into=console: into.append(m.text))
+
+                    def log(message: Any, into: list[str] = console) -> None:
+                        into.append(message.text)
+
+                    page.on("console", log)
                     server.bytes_sent = 0
                     for name in ("cold start", "revisit"):
                         page.goto(base + "index.html")
@@ -392,6 +396,7 @@ def run(
                     if memory:
                         figures.add("worker wasm memory", float(memory))
                     frame = page.locator(".live-asgi iframe").element_handle().content_frame()
+                    assert frame is not None, "the app's frame is gone"
                     measure_requests(page, code, figures, requests, large, batches)
                     figures.add("websocket round trip", *frame.evaluate(IN_FRAME_WEBSOCKET, requests))
                     first, last = frame.evaluate(IN_FRAME_STREAM)

@@ -23,7 +23,7 @@ import sys
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["Handler", "accepted_encodings", "main", "make_server"]
 
@@ -99,10 +99,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _count(self, n: int) -> None:
-        counter = getattr(self.server, "bytes_sent", None)
-        if counter is not None:
-            with self.server.count_lock:  # type: ignore[attr-defined]
-                self.server.bytes_sent += n  # type: ignore[attr-defined]
+        server = self.server
+        if isinstance(server, Server):
+            with server.count_lock:
+                server.bytes_sent += n
 
     def send_head(self) -> Any:
         path = self.translate_path(self.path)
@@ -134,7 +134,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             not encoding and "gzip" in accepted and ctype.startswith(COMPRESSIBLE) and stat.st_size > 1024
         )
         if compress:
-            body = self.server.gzip_cache.get(path, stat)  # type: ignore[attr-defined]
+            body = cast(Server, self.server).gzip_cache.get(path, stat)
             encoding = "gzip"
         else:
             with open(path, "rb") as f:
@@ -153,10 +153,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    """Says nothing when a browser drops a connection (a reader left, a request was cancelled)."""
+class Server(http.server.ThreadingHTTPServer):
+    """The static server; says nothing when a browser drops a connection (a reader left, a
+    request was cancelled)."""
 
     daemon_threads = True
+    quiet: bool
+    gzip_cache: _GzipCache
+    #: Body bytes sent (compressed as sent), for measuring what a reader downloads.
+    bytes_sent: int
+    count_lock: threading.Lock
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -170,17 +176,17 @@ def make_server(
     port: int = 8000,
     quiet: bool = False,
     handler: type[Handler] = Handler,
-) -> http.server.ThreadingHTTPServer:
+) -> Server:
     """A threading HTTP server for ``directory`` (port 0 picks a free one).
 
     ``server.bytes_sent`` counts the body bytes sent (compressed as sent);
     ``handler`` may be a subclass of :class:`Handler` that serves more.
     """
-    server = _Server((host, port), functools.partial(handler, directory=str(directory)))
-    server.quiet = quiet  # type: ignore[attr-defined]
-    server.gzip_cache = _GzipCache()  # type: ignore[attr-defined]
-    server.bytes_sent = 0  # type: ignore[attr-defined]
-    server.count_lock = threading.Lock()  # type: ignore[attr-defined]
+    server = Server((host, port), functools.partial(handler, directory=str(directory)))
+    server.quiet = quiet
+    server.gzip_cache = _GzipCache()
+    server.bytes_sent = 0
+    server.count_lock = threading.Lock()
     return server
 
 

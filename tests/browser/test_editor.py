@@ -9,13 +9,12 @@ Edits are typed into the editor as a reader does.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import sphinx_build
 
 from .helpers import APP_STARTUP_MS, app_frame, open_embed, wait_frame_text
 
@@ -30,12 +29,7 @@ EDITOR_CODE = re.compile(r"/(editor|codemirror)\.js$")
 @pytest.fixture(scope="module")
 def sphinx_url(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> str:
     out = tmp_path_factory.mktemp("editor-sphinx")
-    proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", str(PROJECTS / "editor"), str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = sphinx_build(PROJECTS / "editor", out, "-W")
     assert proc.returncode == 0, proc.stderr
     return str(serve(out))
 

@@ -8,12 +8,11 @@ plain ASGI apps without packages (``projects/snapshot``), so they start fast.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import sphinx_build
 
 from .helpers import APP_STARTUP_MS, app_frame, open_embed, wait_frame_text
 from .test_editor import code, run_and_wait, type_after
@@ -27,12 +26,7 @@ SNAPSHOT_DONE_MS = 120_000
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> str:
     out = tmp_path_factory.mktemp("snapshot-sphinx")
-    proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", str(PROJECTS / "snapshot"), str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = sphinx_build(PROJECTS / "snapshot", out, "-W")
     assert proc.returncode == 0, proc.stderr
     return str(serve(out))
 
