@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import sys
@@ -366,17 +367,23 @@ def test_an_import_a_snapshot_would_get_wrong_is_named(module_dir: Path, case: s
         # As in Pyodide, where an event loop is always running.
         return load_for_snapshot("compat_probe:app", root_path="/docs/app/demo/~ab/")
 
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)  # Pyodide's loop is the current one, too
-    try:
-        bridge, reasons = loop.run_until_complete(in_the_loop())
-        assert "call_soon" not in vars(loop) and "call_later" not in vars(loop)
-    finally:
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        loop.run_until_complete(asyncio.sleep(0))
-        asyncio.set_event_loop(None)
-        loop.close()
+    def in_a_thread() -> tuple[Bridge, list[str]]:
+        # A thread of its own: the browser tests' Playwright keeps a loop running in the main one.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)  # Pyodide's loop is the current one, too
+        try:
+            result = loop.run_until_complete(in_the_loop())
+            assert "call_soon" not in vars(loop) and "call_later" not in vars(loop)
+            return result
+        finally:
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            loop.run_until_complete(asyncio.sleep(0))
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="loop") as pool:
+        bridge, reasons = pool.submit(in_a_thread).result()
     assert isinstance(bridge, Bridge)
     assert len(reasons) == len(expected), reasons
     for reason, part in zip(reasons, expected, strict=True):
