@@ -353,10 +353,10 @@ def run(
                     page = ctx.new_page()
                     console: list[str] = []
 
-                    def log(message: Any, into: list[str] = console) -> None:
+                    def keep(message: Any, into: list[str] = console) -> None:
                         into.append(message.text)
 
-                    page.on("console", log)
+                    page.on("console", keep)
                     server.bytes_sent = 0
                     for name in ("cold start", "revisit"):
                         page.goto(base + "index.html")
