@@ -458,10 +458,7 @@ function importForSnapshot(snapshot) {
     result = load.callKwargs(target, { root_path: rootPath, debug });
   } catch (err) {
     // The app fails to import: the next visit snapshots the packages without it.
-    snapshot.saved = saveUnfit(snapshot.key, ["the app's import failed"]).then(() => {
-      throw new Error("the app's import failed");
-    });
-    snapshot.saved.catch(() => {});
+    snapshot.saved = notKept(snapshot.key, ["the app's import failed"], "");
     throw err;
   } finally {
     unfit = stop();
@@ -481,15 +478,27 @@ function importForSnapshot(snapshot) {
     }
   }
   if (unfit.length) {
-    const why = unfit.join("; ");
-    snapshot.saved = saveUnfit(snapshot.key, unfit).then(() => {
-      throw new Error(`${why}; the next visit starts anew and keeps a snapshot without the app`);
-    });
-    snapshot.saved.catch(() => {});
+    snapshot.saved = notKept(snapshot.key, unfit, "; the next visit starts anew and keeps a snapshot without the app");
   }
   snapshot.steps["app imported"] = Math.round(began - importBegan);
   snapshot.steps["snapshot taken"] = Math.round(performance.now() - began);
   return started;
+}
+
+/**
+ * Record why the app's import is not kept in a snapshot; the promise fails
+ * with that reason (what the console and the page are told), once recorded.
+ * @param {string} key
+ * @param {string[]} unfit
+ * @param {string} then what follows the reasons in the message
+ * @returns {Promise<never>}
+ */
+function notKept(key, unfit, then) {
+  const saved = saveUnfit(key, unfit).then(() => {
+    throw new Error(`${unfit.join("; ")}${then}`);
+  });
+  saved.catch(() => {}); // the caller reports it
+  return saved;
 }
 
 /** @type {Promise<any> | null} */
