@@ -254,6 +254,10 @@ class LiveAsgiPlugin(BasePlugin[PluginOptions]):  # type: ignore[no-untyped-call
             reports = self.site.write(Path(config.site_dir), embeds)
         except OptionError as exc:
             raise PluginError(f"live-asgi: {exc}") from None
+        # The pages were written first: they learn now what their apps' starts download.
+        for src_uri, dest_uri in self.pages:
+            if src_uri in self.pages_with_embeds:
+                self.site.announce(Path(config.site_dir) / dest_uri)
         for report in reports:
             log.info("live-asgi: %s", report.describe())
         if self.config["check"]:

@@ -76,7 +76,8 @@ class EmbedOptions:
             height of the app's page.
         autostart: When the app starts: ``visible`` (when the embed scrolls
             into view, the default), ``click`` (a "Run the app" button that
-            says how much it downloads) or ``load`` (with the page).
+            says the start's download size: what travels, compressed on a
+            precompressed site) or ``load`` (with the page).
         debug: Show tracebacks of the app's unhandled errors in its 500 pages.
         editor: The code editor shown beside the app, or ``None``.
         inline: An app written in the page (the directive's body): its
@@ -166,7 +167,8 @@ class Settings:
             writes (standard library, wheels, bundles) are then stored, not
             deflated, so that their siblings compress across files. Brotli
             needs ``node`` on ``PATH`` (else only ``.gz`` files are written);
-            results are cached.
+            results are cached. The download size an embed announces is then
+            what travels: the siblings' sizes (Brotli, else gzip).
     """
 
     app_dirs: list[str] = field(default_factory=list, metadata={"types": (list, tuple)})

@@ -43,6 +43,7 @@ __all__ = [
     "MIN_BYTES",
     "precompress",
     "remove_siblings",
+    "sent_size",
     "stored_archive",
     "stored_size",
     "stored_zip",
@@ -132,6 +133,19 @@ def precompress(files: Iterable[Path], cache_dir: Path) -> tuple[int, str]:
             else:
                 sibling.unlink(missing_ok=True)
     return written, note
+
+
+def sent_size(file: Path) -> tuple[int, str]:
+    """What ``file`` weighs as a browser that accepts Brotli gets it, and the encoding.
+
+    Its best sibling (``.br``, else ``.gz``: as the hosts above pick), else the
+    file itself (``""``: no sibling, it travels as it is).
+    """
+    for suffix in ENCODINGS:
+        sibling = file.with_name(file.name + suffix)
+        if sibling.is_file():
+            return sibling.stat().st_size, suffix
+    return file.stat().st_size, ""
 
 
 def remove_siblings(files: Iterable[Path]) -> None:

@@ -89,7 +89,8 @@ class EmbedConfig(_EmbedConfigRequired, total=False):
 
     ``root`` is the site root relative to the page; ``scope`` and ``sw`` are
     relative to ``root``; ``assets`` is relative to the page; ``runtime`` and
-    ``manifest`` are relative to ``assets``.
+    ``manifest`` are relative to ``assets``. ``download`` is what a cold start
+    downloads, in bytes as they travel (compressed on a precompressed site).
     """
 
     #: The app alone in a window (``<folder>/<name>/index.html``).
@@ -98,6 +99,9 @@ class EmbedConfig(_EmbedConfigRequired, total=False):
     editor: EditorConfig
     #: The text of the button that starts the app (``autostart: click``).
     prompt: str
+    #: What the browser decodes of the ``download`` (its files' own sizes; the
+    #: progress bar counts these): more than travels on a precompressed site.
+    decoded: int
 
 
 class _ManifestRequired(TypedDict):

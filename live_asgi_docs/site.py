@@ -118,12 +118,22 @@ def _sw_template() -> Path:
 
 @dataclass(frozen=True)
 class AppReport:
-    """What a reader downloads for one app, in bytes (uncompressed)."""
+    """What a reader downloads to start one app cold, in bytes as they travel.
+
+    On a precompressed site a file travels as its Brotli sibling (gzip where
+    only that was written, itself where no sibling pays); otherwise as it is.
+    A runtime from the CDN counts as the release's files weigh (its server
+    compresses them on the fly: less travels).
+    """
 
     name: str
     runtime: int
     wheels: int
     app: int
+    #: What the browser decodes of those files (the progress bar counts it).
+    decoded: int = 0
+    #: How most of those bytes travel: ``"Brotli"``, ``"gzip"`` or ``""`` (as they are).
+    encoding: str = ""
     #: What was compiled ahead of time, or why nothing was.
     bytecode: str = ""
     #: What the precompress setting could not do (no Node.js: no Brotli).
@@ -131,16 +141,45 @@ class AppReport:
 
     @property
     def total(self) -> int:
-        """Everything a reader downloads on a cold start."""
+        """Everything a reader downloads on a cold start (what the embed announces)."""
         return self.runtime + self.wheels + self.app
 
     def describe(self) -> str:
         """The build's line about this app."""
+        how = f", {self.encoding}-compressed, {self.decoded / 1e6:.1f} MB decoded" if self.encoding else ""
         return (
-            f"app {self.name!r}: a reader downloads {self.total / 1e6:.1f} MB (runtime "
+            f"app {self.name!r}: a reader downloads {self.total / 1e6:.1f} MB{how} (runtime "
             f"{self.runtime / 1e6:.1f} MB, packages {self.wheels / 1e6:.1f} MB, app {self.app / 1e3:.1f} kB)"
             + (f"; precompressed files: {self.precompressed}" if self.precompressed else "")
         )
+
+
+def _measure(name: str, runtime: list[Path], wheels: list[Path], bundle: Path, cdn: int) -> AppReport:
+    """What a cold start of an app downloads of the written files, as they travel.
+
+    ``cdn``: what it downloads from elsewhere (the runtime's CDN), counted as it is.
+    """
+    sizes: dict[str, int] = {"": cdn}
+
+    def sent(files: list[Path]) -> int:
+        total = 0
+        for file in files:
+            size, suffix = precompress.sent_size(file)
+            sizes[suffix] = sizes.get(suffix, 0) + size
+            total += size
+        return total
+
+    runtime_sent, wheels_sent, app_sent = cdn + sent(runtime), sent(wheels), sent([bundle])
+    # The encoding that carries most of the bytes names the figure.
+    encoding = {".br": "Brotli", ".gz": "gzip", "": ""}[max(sizes, key=sizes.__getitem__)]
+    return AppReport(
+        name,
+        runtime=runtime_sent,
+        wheels=wheels_sent,
+        app=app_sent,
+        decoded=cdn + sum(f.stat().st_size for f in [*runtime, *wheels, bundle]),
+        encoding=encoding,
+    )
 
 
 def _copy_if_changed(source: Path, dest: Path) -> None:
@@ -182,6 +221,8 @@ class LiveSite:
         )
         self._runtime_bytes: int | None = None
         self._download: dict[EmbedOptions, int] = {}
+        # What each app's start downloads, measured on the files written (see announce()).
+        self._written: dict[str, AppReport] = {}
         # Every embed of an app asks the same questions: answer each once a build.
         self._prepared: dict[tuple[object, ...], tuple[apps.AppSource, packages.Resolution]] = {}
         self._editor_files: dict[EmbedOptions, list[editing.SourceFile]] = {}
@@ -287,10 +328,11 @@ class LiveSite:
         return precompress.stored_archive(archive, self.cache_dir) if self.settings.precompress else archive
 
     def download_bytes(self, options: EmbedOptions) -> int:
-        """Everything a reader downloads to start this app cold, in bytes.
+        """What the browser decodes of a cold start of this app, in bytes (an estimate).
 
-        Known before :meth:`write` so that the page can say it (the "Run the
-        app" button, the progress bar).
+        Known before :meth:`write`, so that a page written before the site's
+        files can carry it; :meth:`announce` then puts the sizes measured on
+        the written files (and their compressed siblings) in its place.
 
         Raises:
             OptionError: what is wrong and how to fix it.
@@ -323,12 +365,15 @@ class LiveSite:
             full: The app alone in a window (its own page), not in a docs page.
         """
         root = root if not root or root.endswith("/") else root + "/"
+        written = self._written.get(options.name)
+        decoded = written.decoded if written else self.download_bytes(options)
         config: protocol.EmbedConfig = {
             "name": options.name,
             "path": options.path,
             "height": options.height,
             "autostart": options.autostart,
-            "download": self.download_bytes(options),
+            "download": written.total if written else decoded,
+            "decoded": decoded,
             "root": root or "./",
             "scope": self.app_scope(options.name),
             "sw": self.sw_path,
@@ -461,11 +506,9 @@ class LiveSite:
         """
         assets = outdir / self.assets
         runtime = locate_runtime(self.settings.pyodide, cache_dir=self.cache_dir, base_dir=self.config_dir)
-        runtime_size = 0
         if runtime.directory is not None:
             for name in RUNTIME_FILES:
                 _copy_if_changed(runtime.directory / name, assets / "pyodide" / name)
-                runtime_size += (runtime.directory / name).stat().st_size
         code = assets / code_folder()
         for name in BROWSER_FILES:
             _copy_if_changed(BROWSER_DIR / name, code / name)
@@ -492,7 +535,8 @@ class LiveSite:
                 shutil.rmtree(stale)
 
         build = hashlib.sha256(PYODIDE_VERSION.encode())
-        reports = []
+        # The files each app's cold start fetches from this site: runtime, wheels, bundle.
+        fetched: dict[str, tuple[list[Path], list[Path], Path]] = {}
         for options in ordered:
             source, resolution = self.prepare(options)
             wheels = list(resolution.wheels)
@@ -538,24 +582,39 @@ class LiveSite:
             manifest = json.dumps(content, indent=1).encode()
             _write_if_changed(app_dir / protocol.MANIFEST_NAME, manifest)
             build.update(manifest)
-            reports.append(
-                AppReport(
-                    name=options.name,
-                    runtime=runtime_size,
-                    wheels=sum(w.size for w in wheels),
-                    app=len(bundle),
-                    bytecode=note,
+            runtime_files = [assets / "pyodide" / name for name in FETCHED_RUNTIME_FILES]
+            if runtime.directory is None:
+                # From the CDN but the standard library with bytecode (see cdn_bytes below).
+                runtime_files = [bytecode_dir / "python_stdlib.zip"] if compiled else []
+            elif compiled is not None:
+                runtime_files[FETCHED_RUNTIME_FILES.index("python_stdlib.zip")] = (
+                    bytecode_dir / "python_stdlib.zip"
                 )
+            fetched[options.name] = (
+                runtime_files,
+                [wheels_dir / w.file_name for w in wheels],
+                app_dir / bundle_name,
             )
         build.update(code_folder().encode())
         sw = self.service_worker(build.hexdigest()[:16])
         _write_if_changed(outdir / self.sw_path, sw.encode())
         served = [outdir / self.sw_path, *self._served_files(assets)]
         if self.settings.precompress:
-            _, note = precompress.precompress(served, self.cache_dir)
-            reports = [replace(r, precompressed=note) for r in reports]
+            _, precompressed = precompress.precompress(served, self.cache_dir)
         else:
+            precompressed = ""
             precompress.remove_siblings(served)
+        cdn_bytes = 0
+        if runtime.directory is None:
+            cdn_bytes = CDN_RUNTIME_BYTES
+            if compiled is not None:
+                # Its standard library is not fetched (compiling had the release from npm).
+                cdn_bytes -= (npm_runtime(self.cache_dir) / "python_stdlib.zip").stat().st_size
+        reports = []
+        for name, (runtime_files, wheel_files, bundle_file) in fetched.items():
+            report = _measure(name, runtime_files, wheel_files, bundle_file, cdn_bytes)
+            reports.append(replace(report, bytecode=note, precompressed=precompressed))
+        self._written = {r.name: r for r in reports}
         for options in embeds:
             # An app URL opened in a new tab, reloaded or bookmarked gets this
             # page (from the SW, or from the server for a first visit).
@@ -564,6 +623,31 @@ class LiveSite:
             )
         return reports
 
+    def announce(self, page: Path) -> None:
+        """Make the embeds of a page written before :meth:`write` announce what their start downloads.
+
+        A page is written before the site's files and their compressed
+        siblings, so it carries an estimate of the decoded bytes; this puts the
+        sizes measured on the written files in its place (what travels, and
+        what the browser decodes of it, for the progress bar).
+        """
+        if not self._written or not page.is_file():
+            return
+        text = page.read_text(encoding="utf-8")
+
+        def measured(match: re.Match[str]) -> str:
+            config = json.loads(html.unescape(match[1]))
+            report = self._written.get(config.get("name"))
+            if report is None:
+                return match[0]
+            config.update(download=report.total, decoded=report.decoded)
+            return f'data-live-asgi="{html.escape(json.dumps(config))}"'
+
+        _write_if_changed(page, _EMBED_CONFIG.sub(measured, text).encode("utf-8"))
+
+
+#: An embed's settings in a written page (as :meth:`LiveSite.embed_html` writes them).
+_EMBED_CONFIG = re.compile(r'data-live-asgi="([^"]*)"')
 
 #: The classes of what stands in a page for an embed that could not be built
 #: (an admonition of the theme's "error" kind, so every theme styles it).

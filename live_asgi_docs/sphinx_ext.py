@@ -299,10 +299,15 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     embeds = [options for _, options in _uses(app.env)]
     if not embeds:
         return
+    site = _site(app.srcdir)
     try:
-        reports = _site(app.srcdir).write(Path(app.outdir), embeds)
+        reports = site.write(Path(app.outdir), embeds)
     except OptionError as exc:
         raise ExtensionError(f"live-asgi: {exc}") from None
+    # The pages were written first: they learn now what their apps' starts download.
+    for docname, used in _embeds(app.env).items():
+        if used:
+            site.announce(Path(app.builder.get_outfilename(docname)))  # type: ignore[attr-defined]
     for report in reports:
         logger.info("live-asgi: %s", report.describe())
     if app.config.live_asgi_check:

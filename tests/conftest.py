@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -226,3 +229,25 @@ def revisit(shared_context: object) -> Iterator[object]:
     for page in shared_context.pages:  # type: ignore[attr-defined]
         if page not in before:
             page.close()
+
+
+def embed_configs(page: Path) -> list[dict[str, Any]]:
+    """The settings of the embeds of a built page."""
+    return [json.loads(unescape(m)) for m in re.findall(r'data-live-asgi="([^"]+)"', page.read_text())]
+
+
+def cold_start_files(assets: Path, app: str) -> list[Path]:
+    """What a cold start of ``app`` fetches from the site (as the browser test sees it)."""
+    app_dir = assets / "apps" / app
+    manifest = json.loads((app_dir / "manifest.json").read_text())
+    fetched = [assets / "pyodide" / name for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")]
+    fetched += [app_dir / manifest["stdlib"], app_dir / manifest["bundle"]]
+    lock = json.loads((app_dir / manifest["lock"]).read_text())
+    fetched += [app_dir / manifest["wheels"] / lock["packages"][n]["file_name"] for n in manifest["packages"]]
+    return fetched
+
+
+def brotli_bytes(files: list[Path]) -> int:
+    """The files as a Brotli-accepting browser gets them: their .br siblings, or themselves."""
+    siblings = [f.with_name(f.name + ".br") for f in files]
+    return sum((b if b.is_file() else f).stat().st_size for f, b in zip(files, siblings, strict=True))

@@ -70,15 +70,28 @@ export function formatBytes(bytes) {
 }
 
 /**
+ * The size of a start's download, for the reader deciding whether to start it:
+ * ` (7.5 MB download)`, or nothing when the build did not know it.
+ * @param {number} bytes What the build says the start downloads, as it travels.
+ * @returns {string}
+ */
+export function downloadSize(bytes) {
+  return bytes > 0 ? ` (${formatBytes(bytes)} download)` : "";
+}
+
+/**
  * What the status line says during a stage of the start.
  * @param {string} stage `runtime` (downloads, the packages' included), `compile`,
  *   `packages` (after a snapshot start) or `app`
- * @param {number} done Bytes downloaded so far.
- * @param {number} total Bytes the build says the start downloads (0: unknown).
+ * @param {number} done Bytes downloaded so far, decoded (what the worker can count).
+ * @param {number} total Bytes the build says the start downloads, as they travel (0: unknown).
+ * @param {number} [decoded] What the browser decodes of them (more when they
+ *   travel compressed): `done` is shown as the same share of `total`.
  * @returns {string}
  */
-export function progressText(stage, done, total) {
-  const bytes = total > 0 ? `${formatBytes(Math.min(done, total))} of ${formatBytes(total)}` : formatBytes(done);
+export function progressText(stage, done, total, decoded = total) {
+  const sent = total > 0 && decoded > 0 ? Math.min(done, decoded) * (total / decoded) : done;
+  const bytes = total > 0 ? `${formatBytes(sent)} of ${formatBytes(total)}` : formatBytes(done);
   switch (stage) {
     case "runtime":
       return `Downloading the Python runtime and the app's packages: ${bytes}`;

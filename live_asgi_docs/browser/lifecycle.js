@@ -10,9 +10,9 @@ import { bootWorker, retire, shutdown } from "./appworker.js";
 import {
   appPath,
   appUrl,
+  downloadSize,
   exceptionText,
   failureText,
-  formatBytes,
   instanceId,
   normalizePath,
   progressText,
@@ -204,11 +204,13 @@ async function start(embed) {
         el.dataset.stage = msg.stage;
         el.dataset.downloading = String(msg.downloading);
         poke();
-        if (config.download > 0) {
-          embed.progress.max = config.download;
-          embed.progress.value = Math.min(msg.done || 0, config.download);
+        // The worker counts decoded bytes: the bar's scale is what the browser decodes.
+        const decoded = config.decoded || config.download;
+        if (decoded > 0) {
+          embed.progress.max = decoded;
+          embed.progress.value = Math.min(msg.done || 0, decoded);
         }
-        show(embed, progressText(msg.stage, msg.done || 0, config.download));
+        show(embed, progressText(msg.stage, msg.done || 0, config.download, decoded));
       } else if (msg.type === MSG.ready) {
         if (msg.memory) el.dataset.wasmMemory = String(msg.memory);
         if (msg.timings) el.dataset.timings = JSON.stringify(msg.timings);
@@ -432,7 +434,7 @@ function setup(el) {
     embed.address.value = embed.path;
   }
   if (config.height === "auto") el.classList.add("live-asgi-auto");
-  const size = config.download > 0 ? ` (downloads ${formatBytes(config.download)})` : "";
+  const size = downloadSize(config.download);
   if (config.autostart === "click") {
     show(embed, `${label(config)} runs Python in your browser.`, { action: `${config.prompt || "Run the app"}${size}`, onAction: () => start(embed) });
   } else if (config.autostart === "load" || !observer) {

@@ -224,14 +224,16 @@ export function parseAppUrl(url, scope) {
  * The embed's settings, JSON in the `data-live-asgi` attribute. `root` is the
  * site root relative to the page; `scope` (the app's folder) and `sw` (the
  * service worker script) are relative to `root`; `assets` is relative to the
- * page, and `runtime` and `manifest` to `assets`.
+ * page, and `runtime` and `manifest` to `assets`. `download` is what a cold
+ * start downloads, in bytes as they travel (compressed on a precompressed site);
+ * `decoded`, what the browser decodes of them (what the worker counts).
  * `editor`, for an embed with a code editor: the files it shows (`name` on
  * the tab, `path` under the unpacked bundle, the published `text`).
  * @typedef {{name: string, path: string, text: string}} EditorFile
  * @typedef {{files: EditorFile[], readOnly: boolean}} EditorConfig
  * @typedef {{name: string, path: string, height: string, autostart: string, download: number,
  *   root: string, scope: string, sw: string, assets: string, runtime: string, manifest: string,
- *   full?: boolean, editor?: EditorConfig, prompt?: string}} EmbedConfig
+ *   full?: boolean, editor?: EditorConfig, prompt?: string, decoded?: number}} EmbedConfig
  */
 /** @type {KeyTable} */
 export const EMBED_CONFIG_KEYS = {
@@ -249,6 +251,7 @@ export const EMBED_CONFIG_KEYS = {
   full: { type: "boolean", optional: true },
   editor: { type: "object", optional: true },
   prompt: { type: "string", optional: true },
+  decoded: { type: "number", optional: true },
 };
 
 /**

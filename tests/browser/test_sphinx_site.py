@@ -77,12 +77,24 @@ def test_the_runtime_and_the_archives_arrive_as_their_brotli_siblings_with_the_f
     # The sample site is built with precompress on; the server sends the .br
     # siblings as nginx's brotli_static would.
     encodings: dict[str, str | None] = {}
+    responses: list[Any] = []
+    context.on("response", lambda r: responses.append(r))
     context.on(
         "response",
         lambda r: encodings.setdefault(r.url.rsplit("/", 1)[-1], r.headers.get("content-encoding")),
     )
     page = open_embed(context, site_url + "index.html")
     wait_frame_text(app_frame(page), "h1", "To-do")
+    # The embed announced what travels: the bodies of the start's downloads as
+    # the network carried them (its files but the page's own scripts).
+    config = json.loads(page.locator(".live-asgi").first.get_attribute("data-live-asgi"))
+    start = [
+        r for r in responses if r.url.startswith(site_url + "_static/_live_asgi/") and "/code-" not in r.url
+    ]
+    travelled = sum(r.request.sizes()["responseBodySize"] for r in start)
+    assert 0.9 * travelled < config["download"] < 1.1 * travelled, [r.url for r in start]
+    # A quarter of what the browser decodes: the reader was not told the decoded size.
+    assert config["download"] < 0.3 * config["decoded"]
     # What the app's worker downloaded to start: the runtime, and the archives
     # the build stored so that their siblings compress across files.
     assets = sample_sphinx_site / "_static/_live_asgi"

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   appPath,
+  downloadSize,
   escapeHtml,
   exceptionText,
   formatBytes,
@@ -19,11 +20,19 @@ test("formatBytes rounds like a download dialog", () => {
   assert.equal(formatBytes(-1), "?");
 });
 
+test("downloadSize says the size is a download, or nothing when unknown", () => {
+  assert.equal(downloadSize(7_512_000), " (7.5 MB download)");
+  assert.equal(downloadSize(0), "");
+});
+
 test("progressText names the stage and counts bytes against the build's total", () => {
   assert.equal(progressText("runtime", 2_600_000, 13_400_000), "Downloading the Python runtime and the app's packages: 2.6 MB of 13.4 MB");
   // Never more done than the total, even when a response is larger than foreseen.
   assert.equal(progressText("packages", 20_000_000, 13_400_000), "Installing the app's packages: 13.4 MB of 13.4 MB");
   assert.equal(progressText("runtime", 1_500, 0), "Downloading the Python runtime and the app's packages: 2 kB");
+  // Counted decoded, shown as the same share of what travels (a precompressed site).
+  assert.equal(progressText("runtime", 15_000_000, 7_500_000, 30_000_000), "Downloading the Python runtime and the app's packages: 3.8 MB of 7.5 MB");
+  assert.equal(progressText("packages", 31_000_000, 7_500_000, 30_000_000), "Installing the app's packages: 7.5 MB of 7.5 MB");
   assert.equal(progressText("compile", 0, 0), "Starting Python and installing the app's packages…");
   assert.equal(progressText("app", 0, 0), "Starting the app…");
 });

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
+from conftest import brotli_bytes, cold_start_files, embed_configs
 
 from live_asgi_docs.site import loader_modules
 
@@ -447,3 +448,21 @@ def test_precompress_stores_the_archives_and_writes_their_siblings(tmp_path: Pat
         sibling = archive.with_name(archive.name + ".gz")
         assert gzip.decompress(sibling.read_bytes()) == archive.read_bytes()
         assert archive.with_name(archive.name + ".br").stat().st_size < sibling.stat().st_size
+
+
+def test_a_precompressed_site_announces_what_travels_and_logs_the_same(tmp_path: Path) -> None:
+    mkdocs_yml = make_site(
+        tmp_path,
+        {"index.md": EMBED.format(title="Hi", target="hello.main:app", name="hello")},
+        {"precompress": True, "pyodide": "npm"},
+    )
+    proc = build(mkdocs_yml, "--strict")
+    assert proc.returncode == 0, proc.stderr
+    (config,) = embed_configs(tmp_path / "site" / "index.html")
+    fetched = cold_start_files(tmp_path / "site" / "assets" / "_live_asgi", "hello")
+    sent = brotli_bytes(fetched)
+    assert 0.9 * sent < config["download"] < 1.1 * sent
+    # The progress bar's scale: what the browser decodes.
+    assert config["decoded"] == sum(f.stat().st_size for f in fetched)
+    said = re.search(r"app 'hello': a reader downloads ([\d.]+) MB, Brotli-compressed", proc.stderr)
+    assert said and said[1] == f"{config['download'] / 1e6:.1f}", proc.stderr

@@ -9,13 +9,13 @@ import json
 import re
 import subprocess
 import zipfile
-from html import unescape
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import brotli_bytes, cold_start_files, embed_configs
 
-from live_asgi_docs.site import code_folder
+from live_asgi_docs.site import CDN_RUNTIME_BYTES, code_folder
 
 UNBROTLI = (
     "const fs = require('node:fs'), zlib = require('node:zlib');"
@@ -96,27 +96,36 @@ def test_a_precompressed_sites_archives_are_stored_and_their_siblings_compress_a
             assert hashlib.sha256(wheel.read_bytes()).hexdigest() == entry["sha256"], wheel
 
 
-def test_the_size_an_embed_announces_is_what_the_browser_counts_of_the_stored_archives(
+def test_the_size_an_embed_announces_is_what_travels_and_the_progress_bar_counts_decoded_bytes(
     sample_sphinx_site: Path,
 ) -> None:
-    # The progress bar counts decoded bytes: it should end about where the downloads do.
-    page = (sample_sphinx_site / "index.html").read_text()
-    config = json.loads(unescape(re.search(r'data-live-asgi="([^"]+)"', page).group(1)))  # type: ignore[union-attr]
     assets = sample_sphinx_site / "_static" / "_live_asgi"
-    app_dir = assets / "apps" / config["name"]
-    manifest = json.loads((app_dir / "manifest.json").read_text())
-    fetched = [assets / "pyodide" / name for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")]
-    fetched += [app_dir / manifest["stdlib"], app_dir / manifest["bundle"]]
-    lock = json.loads((app_dir / manifest["lock"]).read_text())
-    fetched += [app_dir / manifest["wheels"] / lock["packages"][n]["file_name"] for n in manifest["packages"]]
+    (config,) = embed_configs(sample_sphinx_site / "index.html")
+    fetched = cold_start_files(assets, config["name"])
+    # The big files all travel as Brotli siblings: the reader is told their size.
+    assert all(f.with_name(f.name + ".br").is_file() for f in fetched if f.stat().st_size > 100_000)
+    sent = brotli_bytes(fetched)
+    assert 0.9 * sent < config["download"] < 1.1 * sent
+    # The worker counts decoded bytes: the progress bar's scale.
     decoded = sum(p.stat().st_size for p in fetched)
-    assert 0.9 * decoded < config["download"] < 1.1 * decoded
+    assert 0.9 * decoded < config["decoded"] < 1.1 * decoded
+    assert config["decoded"] > 3 * config["download"]
+    # The app's own page (its URL opened in a tab) says the same.
+    (shell,) = embed_configs(sample_sphinx_site / "app" / config["name"] / "index.html")
+    assert (shell["download"], shell["decoded"]) == (config["download"], config["decoded"])
 
 
 @pytest.mark.sphinx("html", testroot="basic", confoverrides={"live_asgi_precompress": True}, freshenv=True)
 def test_turning_the_setting_off_removes_the_siblings(app: Any, app_params: Any, make_app: Any) -> None:
     app.build()
     out = Path(app.outdir)
+    # The log says what the page announces (the runtime from the CDN counts as it is).
+    for config in embed_configs(out / "index.html"):
+        assert CDN_RUNTIME_BYTES - 3_000_000 < config["download"] < config["decoded"]
+        said = re.search(
+            rf"app '{config['name']}': a reader downloads ([\d.]+) MB \(", app._status.getvalue()
+        )
+        assert said and said[1] == f"{config['download'] / 1e6:.1f}", app._status.getvalue()
     worker = out / "_static" / "_live_asgi" / code_folder() / "worker.js"
     assert gzip.decompress(worker.with_name("worker.js.gz").read_bytes()) == worker.read_bytes()
     assets = out / "_static" / "_live_asgi"
@@ -127,6 +136,9 @@ def test_turning_the_setting_off_removes_the_siblings(app: Any, app_params: Any,
     make_app(*args, **kwargs).build()
     assert worker.is_file()
     assert not [p for p in out.rglob("*") if p.suffix in (".br", ".gz")]
+    # Without siblings, the files travel as they are (a host may compress some on the fly).
+    for config in embed_configs(out / "index.html"):
+        assert config["download"] == config["decoded"]
     # Hosts that compress on the fly leave zips alone: they stay deflated.
     archives = served_archives(assets)
     assert {p.name for p in archives} >= {"python_stdlib.zip"} and len(archives) > 1
