@@ -7,12 +7,20 @@ so it runs the site's runtime in Node: ``node/compile.mjs`` with
 ``node/pycompile.py``. Without Node (or a local runtime) the site is written
 without bytecode and works as before, only slower to start.
 
+The same run splits the standard library: what the starts import (and the
+standard-library modules the apps' own code imports at its top level, found
+with :func:`top_level_imports`) stays in the zip the runtime mounts; the rest
+goes to a second zip that the browser fetches only when an app first imports
+one of those modules (``pyodide_compat.late_stdlib``).
+
 Results are cached by everything they depend on, so a rebuild costs nothing.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -23,7 +31,7 @@ from pathlib import Path
 
 from .packages import publish_dir
 
-__all__ = ["NODE_DIR", "Compiled", "compile_site"]
+__all__ = ["NODE_DIR", "Compiled", "compile_site", "top_level_imports"]
 
 NODE_DIR = Path(__file__).parent / "node"
 #: Where the browser unpacks an app's bundle (worker.js), followed by its name.
@@ -38,7 +46,9 @@ class Compiled:
 
     Attributes:
         key: A digest of everything they were made from (names the site folder).
-        stdlib: The standard-library zip with ``.pyc`` files.
+        stdlib: The standard-library zip a start mounts, with ``.pyc`` files.
+        late: The rest of the standard library (sources), fetched on its first import.
+        late_modules: The modules (and packages) in ``late``.
         wheels: Compiled wheels by file name.
         bundles: Compiled app bundles by app name.
         modules: How many modules were compiled.
@@ -48,6 +58,8 @@ class Compiled:
 
     key: str
     stdlib: Path
+    late: Path
+    late_modules: list[str]
     wheels: dict[str, Path]
     bundles: dict[str, Path]
     modules: int
@@ -59,6 +71,45 @@ def _digest(*parts: bytes) -> str:
     for part in parts:
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()[:16]
+
+
+def _imports_at_import_time(tree: ast.Module) -> list[str]:
+    """The absolute imports a module makes when it is imported (not those in its functions)."""
+    found: list[str] = []
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.module and not node.level:
+                found.append(node.module)
+                # ``from xml.etree import ElementTree`` imports a submodule.
+                found += [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def top_level_imports(bundle: bytes) -> list[str]:
+    """What the modules of an app's bundle (a zip) import when they are imported.
+
+    Names that are no module (``from os import path`` gives ``os.path`` too,
+    ``from json import dumps`` ``json.dumps``) are tried and fail harmlessly.
+    """
+    found: set[str] = set()
+    with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
+        for name in zf.namelist():
+            if not name.endswith(".py"):
+                continue
+            try:
+                tree = ast.parse(zf.read(name))
+            except (SyntaxError, ValueError):
+                continue  # the app's own error, shown when it starts
+            found.update(_imports_at_import_time(tree))
+    return sorted(found)
 
 
 def compile_site(
@@ -84,6 +135,7 @@ def compile_site(
         return None, "Node.js is not on PATH"
     wheels = sorted(set(wheels), key=lambda p: p.name)
     imports = sorted(set(imports))
+    app_imports = sorted({m for data in bundles.values() for m in top_level_imports(data)})
     key = _digest(
         *(p.read_bytes() for p in sorted(NODE_DIR.iterdir()) if p.is_file() and p.suffix in (".py", ".mjs")),
         (runtime_dir / "python_stdlib.zip").read_bytes(),
@@ -91,6 +143,7 @@ def compile_site(
         *(p.read_bytes() for p in bridge),
         json.dumps([[p.name, _digest(p.read_bytes())] for p in wheels]).encode(),
         json.dumps(imports).encode(),
+        json.dumps(app_imports).encode(),
         json.dumps({name: _digest(data) for name, data in sorted(bundles.items())}).encode(),
     )
     target = cache_dir / f"bytecode-{key}"
@@ -121,6 +174,7 @@ def compile_site(
                 "wheels": [str(p) for p in wheels],
                 "bundles": job_bundles,
                 "imports": imports,
+                "app_imports": app_imports,
                 "bridge": [str(p) for p in bridge],
             }
             (work / "job.json").write_text(json.dumps(job))
@@ -151,6 +205,8 @@ def compile_site(
         Compiled(
             key=key,
             stdlib=target / "python_stdlib.zip",
+            late=target / "python_stdlib_late.zip",
+            late_modules=[str(m) for m in report.get("late", [])],
             wheels={p.name: target / "wheels" / p.name for p in wheels},
             bundles={name: target / "bundles" / f"{name}.zip" for name in names},
             modules=modules,

@@ -126,3 +126,8 @@ class Manifest(_ManifestRequired, total=False):
     #: The folder of the sources that the build's bytecode replaced, fetched
     #: only when a traceback shows their lines (absent: no bytecode).
     sources: str
+    #: The standard library's modules that ``stdlib`` leaves out, a zip fetched
+    #: when the app first imports one of them (absent: ``stdlib`` has them all).
+    late_stdlib: str
+    #: The modules and packages in ``late_stdlib``.
+    late_modules: list[str]

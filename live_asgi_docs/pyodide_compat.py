@@ -46,6 +46,14 @@ Sources of bytecode-only modules
     of* source (the standard library's and the wheels'). :func:`show_sources`
     lets ``linecache`` (tracebacks, ``warnings``, ``inspect.getsource``) fetch
     such a module's source from the site when it is first asked for a line.
+
+The standard library's modules no start imports
+    The build leaves them out of the standard library the runtime mounts and
+    puts them in a second zip (``python_stdlib_late.zip``). :func:`late_stdlib`
+    adds an import finder that, when the app first imports one of them,
+    downloads that zip (synchronously: a Web Worker may) and imports from it.
+    The zip stays in Python's memory, not in the file system: a memory
+    snapshot of the interpreter keeps what the memory holds, not the files.
 """
 
 from __future__ import annotations
@@ -55,21 +63,27 @@ import concurrent.futures
 import contextvars
 import hashlib
 import hmac
+import importlib.abc
 import importlib.util
+import io
 import linecache
 import logging.handlers
 import queue
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 __all__ = [
+    "LATE_STDLIB_IMPORTS",
+    "LateStdlib",
     "as_worker_thread",
+    "forget_late_stdlib",
     "hide_sources",
     "install",
+    "late_stdlib",
     "pbkdf2_hmac",
     "run_inline",
     "show_sources",
@@ -602,3 +616,128 @@ def hide_sources() -> None:
     if _original_updatecache is not None:
         linecache.updatecache = _original_updatecache
         _original_updatecache = None
+
+
+#: What :class:`LateStdlib` imports itself: the build keeps these in the
+#: standard library a start mounts (``node/pycompile.py``), else the finder
+#: would look for them in the zip it is downloading.
+LATE_STDLIB_IMPORTS = ("zipfile",)
+
+
+def _fetch_bytes(url: str) -> tuple[bytes | None, str]:
+    """A file from the site, synchronously (a Web Worker may): its bytes, or None and why not."""
+    from js import Uint8Array, XMLHttpRequest
+
+    request = XMLHttpRequest.new()
+    request.open("GET", url, False)
+    request.responseType = "arraybuffer"
+    try:
+        request.send(None)
+    except Exception as exc:
+        return None, f"the request failed: {exc}"
+    if request.status != 200:
+        status = int(request.status)
+        text = str(request.statusText or "")
+        return None, f"the server answered {status}{' ' + text if text else ''}" if status else "no answer"
+    return bytes(Uint8Array.new(request.response).to_bytes()), ""
+
+
+class LateStdlib(importlib.abc.MetaPathFinder):
+    """Imports the standard library's modules that the build left out of the start's zip.
+
+    Last on ``sys.meta_path``: asked only for what no other finder found.
+    The first import of one of ``modules`` downloads the zip at ``url``
+    (once; a failed download is tried again at the next such import).
+
+    Args:
+        url: The zip of those modules' sources.
+        modules: The modules and packages it holds.
+        prefix: Where the standard library lies (their ``__file__`` is there,
+            as if they had been in the start's zip).
+        fetch: Reads a URL as bytes: ``(bytes, "")`` or ``(None, why not)``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        modules: Iterable[str],
+        prefix: str,
+        fetch: Callable[[str], tuple[bytes | None, str]] | None = None,
+    ) -> None:
+        self.url = url
+        self.modules = frozenset(modules)
+        self.prefix = prefix
+        self.fetch = fetch or _fetch_bytes
+        self.archive: Any = None
+
+    def _open(self, fullname: str) -> Any:
+        if self.archive is None:
+            import zipfile
+
+            data, why = self.fetch(self.url)
+            if data is None:
+                raise ImportError(
+                    f"the standard library module {fullname!r} could not be loaded: {self.url} "
+                    f"could not be downloaded ({why}). The site may be incompletely published; "
+                    "reload the page later or tell its authors.",
+                    name=fullname,
+                )
+            self.archive = zipfile.ZipFile(io.BytesIO(data))
+        return self.archive
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        """The spec of a module of the late zip (downloading it first), else None."""
+        if fullname not in self.modules:
+            return None
+        archive = self._open(fullname)
+        base = fullname.replace(".", "/")
+        for name, package in ((f"{base}/__init__.py", True), (f"{base}.py", False)):
+            if name in archive.NameToInfo:
+                return importlib.util.spec_from_file_location(
+                    fullname,
+                    self.prefix + name,
+                    loader=_LateLoader(archive, self.prefix),
+                    submodule_search_locations=[self.prefix + base] if package else None,
+                )
+        return None
+
+
+class _LateLoader(importlib.abc.SourceLoader):
+    """Loads a module's source from the late zip, in memory (``get_source`` for tracebacks)."""
+
+    def __init__(self, archive: Any, prefix: str) -> None:
+        self.archive = archive
+        self.prefix = prefix
+
+    def get_filename(self, fullname: str) -> str:
+        base = self.prefix + fullname.replace(".", "/")
+        package = f"{base}/__init__.py"
+        return package if package[len(self.prefix) :] in self.archive.NameToInfo else f"{base}.py"
+
+    def get_data(self, path: str) -> bytes:
+        if not path.startswith(self.prefix):
+            raise OSError(f"not in the late standard library: {path}")
+        try:
+            return bytes(self.archive.read(path[len(self.prefix) :]))
+        except KeyError:
+            raise OSError(f"not in the late standard library: {path}") from None
+
+
+def late_stdlib(
+    url: str, modules: Iterable[str], fetch: Callable[[str], tuple[bytes | None, str]] | None = None
+) -> LateStdlib:
+    """Import ``modules`` from the zip at ``url`` when the app first imports one (see :class:`LateStdlib`).
+
+    Replaces a finder added before (the worker calls it at every start that
+    is not restored from a snapshot holding one already).
+    """
+    forget_late_stdlib()
+    prefix = next(iter(source_folders("")))
+    finder = LateStdlib(url, modules, prefix, fetch)
+    sys.meta_path.append(finder)
+    return finder
+
+
+def forget_late_stdlib() -> None:
+    """Remove the finder of :func:`late_stdlib` (for tests in CPython)."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, LateStdlib)]

@@ -45,6 +45,8 @@ BROWSER_FILES = tuple(sorted(p.name for p in BROWSER_DIR.iterdir() if p.suffix i
 PYTHON_FILES = ("bridge.py", "pyodide_compat.py", "reload.py")
 #: The runtime files a page downloads (the lock is passed inline, never fetched).
 FETCHED_RUNTIME_FILES = tuple(name for name in RUNTIME_FILES if name != "pyodide-lock.json")
+#: The standard library's modules no start imports, beside the bytecode (see :mod:`.bytecode`).
+LATE_STDLIB = "python_stdlib_late.zip"
 #: Their sizes in the pinned release, for sites that load it from the CDN
 #: (uncompressed, as the browser counts them).
 CDN_RUNTIME_BYTES = pyodide_pin.CDN_RUNTIME_BYTES
@@ -486,7 +488,10 @@ class LiveSite:
 
     @staticmethod
     def _served_files(assets: Path) -> list[Path]:
-        """The files a start downloads (not the sources a traceback may fetch)."""
+        """What the site serves to start an app, and the late standard library.
+
+        Not the sources a traceback may fetch.
+        """
         return [
             p
             for p in sorted(assets.rglob("*"))
@@ -525,6 +530,7 @@ class LiveSite:
         if compiled is not None:
             bytecode_dir = assets / f"bytecode-{compiled.key}"
             _copy_if_changed(self._served_archive(compiled.stdlib), bytecode_dir / "python_stdlib.zip")
+            _copy_if_changed(self._served_archive(compiled.late), bytecode_dir / LATE_STDLIB)
             for file in compiled.sources.rglob("*.py"):
                 _copy_if_changed(file, bytecode_dir / "sources" / file.relative_to(compiled.sources))
             note = f"bytecode compiled for {compiled.modules} modules"
@@ -579,6 +585,9 @@ class LiveSite:
                 # The standard library with bytecode (else the runtime's own).
                 content["stdlib"] = f"../../bytecode-{compiled.key}/python_stdlib.zip"
                 content["sources"] = f"../../bytecode-{compiled.key}/sources/"
+                # The rest of the standard library, fetched when the app first imports one of it.
+                content["late_stdlib"] = f"../../bytecode-{compiled.key}/{LATE_STDLIB}"
+                content["late_modules"] = compiled.late_modules
             manifest = json.dumps(content, indent=1).encode()
             _write_if_changed(app_dir / protocol.MANIFEST_NAME, manifest)
             build.update(manifest)

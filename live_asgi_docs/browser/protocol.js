@@ -257,7 +257,8 @@ export const EMBED_CONFIG_KEYS = {
 /**
  * An app's `manifest.json`.
  * @typedef {{name: string, target: string, bundle: string, lock: string, packages: string[],
- *   wheels: string, stdlib?: string, sources?: string, debug: boolean, site_packages: string, bridge_imports: string[]}} Manifest
+ *   wheels: string, stdlib?: string, sources?: string, late_stdlib?: string, late_modules?: string[],
+ *   debug: boolean, site_packages: string, bridge_imports: string[]}} Manifest
  */
 /** @type {KeyTable} */
 export const MANIFEST_KEYS = {
@@ -269,6 +270,8 @@ export const MANIFEST_KEYS = {
   wheels: { type: "string" },
   stdlib: { type: "string", optional: true },
   sources: { type: "string", optional: true },
+  late_stdlib: { type: "string", optional: true },
+  late_modules: { type: "string[]", optional: true },
   debug: { type: "boolean" },
   site_packages: { type: "string" },
   bridge_imports: { type: "string[]" },

@@ -361,10 +361,12 @@ async function boot(msg) {
     const sys = pyodide.pyimport("sys");
     sys.path.insert(0, appDir);
     sys.destroy();
-    if (manifest.sources) {
-      // Modules shipped as bytecode only: a traceback fetches the source it shows.
+    if (manifest.sources || manifest.late_stdlib) {
       const compat = pyodide.pyimport("_live_asgi_compat");
-      compat.show_sources(new URL(manifest.sources, base).href, manifest.site_packages);
+      // Modules shipped as bytecode only: a traceback fetches the source it shows.
+      if (manifest.sources) compat.show_sources(new URL(manifest.sources, base).href, manifest.site_packages);
+      // The standard library's modules no start imports: fetched at the first import of one.
+      if (manifest.late_stdlib) compat.late_stdlib(new URL(manifest.late_stdlib, base).href, pyodide.toPy(manifest.late_modules ?? [])).destroy();
       compat.destroy();
     }
   }

@@ -8,8 +8,10 @@
  * number is the runtime's own. Prints a JSON report on stdout.
  *
  * job.json: {runtime, out, wheels: [path], bundles: [{path, out, prefix}],
- *            imports: [module], bridge: [path of bridge.py, path of pyodide_compat.py]}
- * out gets python_stdlib.zip, wheels/, sources.zip (the sources replaced by bytecode).
+ *            imports: [module], app_imports: [module],
+ *            bridge: [path of bridge.py, path of pyodide_compat.py]}
+ * out gets python_stdlib.zip (what a start imports), python_stdlib_late.zip (the
+ * rest of the standard library), wheels/, sources.zip (the sources replaced by bytecode).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -33,8 +35,10 @@ const inputs = job.wheels.map((/** @type {string} */ wheel, /** @type {number} *
   pyodide.FS.writeFile(`${work}/in-${i}.whl`, readBytes(wheel));
   return `${work}/in-${i}.whl`;
 });
-job.bundles.forEach((/** @type {{path: string}} */ bundle, /** @type {number} */ i) => {
+job.bundles.forEach((/** @type {{path: string, prefix: string}} */ bundle, /** @type {number} */ i) => {
   pyodide.FS.writeFile(`${work}/bundle-${i}.zip`, readBytes(bundle.path));
+  // Unpacked as the worker unpacks it: what that imports (a zip's name codec) is the start's too.
+  pyodide.unpackArchive(readBytes(bundle.path), "zip", { extractDir: bundle.prefix });
 });
 
 const sysPath = pyodide.pyimport("sys").path;
@@ -48,11 +52,13 @@ const report = pyodide
     pyodide.toPy(inputs),
     sitePackages,
     pyodide.toPy(job.bundles.map((/** @type {{prefix: string}} */ b) => b.prefix)),
+    pyodide.toPy(job.app_imports ?? []),
   )
   .toJs({ dict_converter: Object.fromEntries });
 
 fs.mkdirSync(path.join(job.out, "wheels"), { recursive: true });
 fs.writeFileSync(path.join(job.out, "python_stdlib.zip"), pyodide.FS.readFile(`${work}/out-stdlib.zip`));
+fs.writeFileSync(path.join(job.out, "python_stdlib_late.zip"), pyodide.FS.readFile(`${work}/out-late.zip`));
 fs.writeFileSync(path.join(job.out, "sources.zip"), pyodide.FS.readFile(`${work}/out-sources.zip`));
 job.wheels.forEach((/** @type {string} */ wheel, /** @type {number} */ i) => {
   fs.writeFileSync(path.join(job.out, "wheels", path.basename(wheel)), pyodide.FS.readFile(`${inputs[i]}.out`));

@@ -24,21 +24,28 @@ anyway. Their code objects name the source's path, so tracebacks and
 Wheels also lose what no app running in a page reads: type stubs (``.pyi``),
 ``tests/`` folders, documentation files, SBOMs and the long description in
 ``METADATA``.
+
+The standard library is split in two: the modules a start imports (and
+Pyodide's own packages, and what the modules frozen into the interpreter
+read for tracebacks) stay in the zip the runtime mounts; every other module
+goes, as source, to a second zip (``late``) that the browser fetches only when
+an app first imports one of them (``_live_asgi_compat.late_stdlib``).
+
+What this module itself needs to write archives is imported only after the
+start's imports were recorded, so that it does not count as the start's.
 """
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
 import importlib
 import importlib.util
-import io
-import linecache
 import sys
-import zipfile
 from collections.abc import Iterable
 from importlib import _bootstrap_external
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import zipfile
 
 __all__ = [
     "compile_all",
@@ -46,13 +53,20 @@ __all__ = [
     "compile_stdlib",
     "compile_wheel",
     "import_all",
+    "late_entries",
     "loaded_files",
+    "module_name",
     "pyc",
+    "pyodide_imports",
+    "start_imports",
     "unneeded",
 ]
 
 #: Deflate's best: every byte here is downloaded by every reader, compressed once.
 LEVEL = 9
+#: Pyodide's own packages: its JavaScript API imports their modules at times
+#: no build-time run sees, so they always stay in the start's zip (small).
+PYODIDE_PACKAGES = ("pyodide", "_pyodide")
 
 
 def pyc(source: bytes, filename: str) -> bytes:
@@ -71,6 +85,90 @@ def import_all(names: Iterable[str]) -> list[str]:
         except Exception:
             failed.append(name)
     return failed
+
+
+def start_imports(imports: list[str], app_imports: list[str]) -> list[str]:
+    """Import what an app's start imports; return what failed (of the lock's packages).
+
+    The bridge (and what it supplies before an app is imported), the lock's
+    packages, the standard-library modules the apps' own code imports at its
+    top level (``app_imports``: every name found there, of which only the
+    standard library's are imported), and those that Pyodide's own loaded
+    modules import anywhere (:func:`pyodide_imports`).
+    """
+    failed = import_all(["_live_asgi_bridge", *imports])
+    try:
+        # What the bridge supplies before an app is imported (threads, ...).
+        compat = importlib.import_module("_live_asgi_bridge")._compat()
+        compat.install()
+        # What the finder of the late standard library imports to work at all.
+        import_all(compat.LATE_STDLIB_IMPORTS)
+    except Exception:
+        pass
+    stdlib = sys.stdlib_module_names
+    import_all(name for name in app_imports if name.partition(".")[0] in stdlib)
+    # What Pyodide's own loaded modules import when called (its package
+    # loader imports tarfile as it installs a package): the worker calls them
+    # before any finder of ours can be added.
+    import_all(name for name in pyodide_imports() if name.partition(".")[0] in stdlib)
+    return failed
+
+
+def pyodide_imports() -> set[str]:
+    """Every module the loaded modules of Pyodide's own packages import, in functions too."""
+    import ast
+
+    found: set[str] = set()
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] not in PYODIDE_PACKAGES:
+            continue
+        try:
+            source = module.__loader__.get_source(name)  # type: ignore[union-attr]
+        except Exception:
+            continue
+        for node in ast.walk(ast.parse(source or "")):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+    return found
+
+
+def module_name(name: str) -> str:
+    """The module a ``.py`` file of a zip on ``sys.path`` holds (``a/b/__init__.py``: ``a.b``)."""
+    parts = name[: -len(".py")].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def late_entries(names: list[str], prefix: str, wanted: set[str], started: set[str]) -> set[str]:
+    """The entries of the standard library's zip that no start reads.
+
+    The source of every module not imported (``started``: the names of
+    those that were, ``wanted``: their files), but Pyodide's own; and what
+    else lies in a package folder left without modules (data files, folder
+    entries), else ``zipimport`` would take that folder for a namespace
+    package and hide the real one in the late zip.
+    """
+    late = set()
+    for name in names:
+        if name.endswith(".py") and prefix + name not in wanted:
+            module = module_name(name)
+            if module not in started and module.partition(".")[0] not in PYODIDE_PACKAGES:
+                late.add(name)
+    kept: set[str] = set()
+    for name in names:
+        if name.endswith(".py") and name not in late:
+            parts = name.split("/")[:-1]
+            kept.update("/".join(parts[: i + 1]) + "/" for i in range(len(parts)))
+    for name in names:
+        folder = name if name.endswith("/") else name.rpartition("/")[0] + "/"
+        package = folder.partition("/")[0]
+        in_package = f"{package}/__init__.py" in names
+        if not name.endswith(".py") and folder != "/" and folder not in kept and in_package:
+            late.add(name)
+    return late
 
 
 def loaded_files() -> set[str]:
@@ -107,6 +205,8 @@ def _metadata_headers(data: bytes) -> bytes:
 def _info(
     name: str, date_time: tuple[int, int, int, int, int, int], external_attr: int = 0
 ) -> zipfile.ZipInfo:
+    import zipfile
+
     out = zipfile.ZipInfo(name, date_time)
     out.external_attr = external_attr
     out.compress_type = zipfile.ZIP_DEFLATED
@@ -116,6 +216,9 @@ def _info(
 
 
 def _record_line(name: str, data: bytes) -> list[str]:
+    import base64
+    import hashlib
+
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return [name, f"sha256={digest}", str(len(data))]
 
@@ -128,6 +231,7 @@ def _compile_zip(
     sources: zipfile.ZipFile | None,
     folder: str,
     keep_source: set[str] = frozenset(),  # type: ignore[assignment]
+    late: tuple[zipfile.ZipFile, set[str], list[str]] | None = None,
 ) -> int:
     """Copy a zip unpacked (or imported) at ``prefix``, bytecode instead of the wanted sources.
 
@@ -136,8 +240,14 @@ def _compile_zip(
     (when given; else they are dropped). ``keep_source``: sources read while
     the app starts (``inspect.getsource``): their bytecode goes beside them.
     A wheel's ``RECORD`` is rewritten for what it holds now; a wheel also
-    loses what :func:`unneeded` names.
+    loses what :func:`unneeded` names. ``late``: (a zip, the modules a start
+    imports, a list): what :func:`late_entries` names goes to that zip
+    instead, the modules among it to the list.
     """
+    import csv
+    import io
+    import zipfile
+
     count = 0
     record: tuple[zipfile.ZipInfo, bytes] | None = None
     entries: dict[str, list[str] | None] = {}
@@ -146,8 +256,15 @@ def _compile_zip(
         zipfile.ZipFile(src) as zin,
         zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zout,
     ):
+        moved = late_entries(zin.namelist(), prefix, wanted or set(), late[1]) if late is not None else set()
         for info in zin.infolist():
             name = info.filename
+            if name in moved and late is not None:
+                if not name.endswith("/"):
+                    late[0].writestr(_info(name, info.date_time, info.external_attr), zin.read(info))
+                if name.endswith(".py"):
+                    late[2].append(module_name(name))
+                continue
             if is_wheel and name.endswith(".dist-info/RECORD"):
                 record = (info, zin.read(info))
                 continue
@@ -205,14 +322,17 @@ def compile_stdlib(
     sources: zipfile.ZipFile | None = None,
     folder: str = "",
     keep_source: set[str] = frozenset(),  # type: ignore[assignment]
+    late: tuple[zipfile.ZipFile, set[str], list[str]] | None = None,
 ) -> int:
     """Copy the standard-library zip with ``.pyc`` files instead of the ``wanted`` sources.
 
     ``prefix`` is where the zip lies in the browser (``/lib/python314.zip/``);
     ``zipimport`` imports ``x.pyc`` when there is no ``x.py``. The replaced
-    sources go to ``sources`` under ``folder``.
+    sources go to ``sources`` under ``folder``. ``late``: (a zip, the modules
+    a start imports, a list): every other module's source goes to that zip
+    instead, its name to the list.
     """
-    return _compile_zip(src, dst, prefix, wanted, sources, folder, keep_source)
+    return _compile_zip(src, dst, prefix, wanted, sources, folder, keep_source, late)
 
 
 def compile_wheel(
@@ -239,6 +359,8 @@ def compile_bundle(src: str, dst: str, prefix: str, beside: dict[str, bytes]) ->
     ``beside``: the bridge's modules, which the worker writes into the app's
     folder (``_live_asgi_bridge.py``, ...): their bytecode travels with the app.
     """
+    import zipfile
+
     count = 0
     with (
         zipfile.ZipFile(src) as zin,
@@ -261,21 +383,27 @@ def compile_bundle(src: str, dst: str, prefix: str, beside: dict[str, bytes]) ->
 
 
 def compile_all(
-    work: str, imports: list[str], inputs: list[str], site_packages: str, bundles: list[str]
+    work: str,
+    imports: list[str],
+    inputs: list[str],
+    site_packages: str,
+    bundles: list[str],
+    app_imports: list[str] = [],  # noqa: B006  # never changed
 ) -> dict[str, object]:
     """What ``compile.mjs`` runs: import as an app's start does, then compile what was loaded.
 
     Reads ``work/stdlib.zip``, the wheels ``inputs`` and ``work/bundle-<i>.zip``
-    (unpacked in the browser at ``bundles[i]``); writes ``work/out-stdlib.zip``,
-    ``<input>.out`` beside every other input and ``work/out-sources.zip``.
+    (unpacked in the browser at ``bundles[i]``); writes ``work/out-stdlib.zip``
+    (what a start imports), ``work/out-late.zip`` (the rest of the standard
+    library), ``<input>.out`` beside every other input and ``work/out-sources.zip``.
+    ``app_imports``: the modules the apps' own code imports at its top level.
     """
-    failed = import_all(["_live_asgi_bridge", *imports])
-    try:
-        # What the bridge supplies before an app is imported (threads, ...).
-        importlib.import_module("_live_asgi_bridge")._compat().install()
-    except Exception:
-        pass
+    failed = start_imports(imports, app_imports)
+    started = set(sys.modules)
     wanted = loaded_files()
+    import linecache
+    import zipfile
+
     # Modules whose source was read while they were imported (anyio builds its
     # lazy imports from its own source with inspect.getsource) keep it.
     keep_source = wanted & set(linecache.cache)
@@ -284,7 +412,11 @@ def compile_all(
         importlib.import_module("_live_asgi_compat").source_folders(site_packages).items()
     )
     report: dict[str, object] = {"failed": failed, "kept_source": sorted(keep_source)}
-    with zipfile.ZipFile(f"{work}/out-sources.zip", "w", zipfile.ZIP_STORED) as sources:
+    late_modules: list[str] = []
+    with (
+        zipfile.ZipFile(f"{work}/out-sources.zip", "w", zipfile.ZIP_STORED) as sources,
+        zipfile.ZipFile(f"{work}/out-late.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as late,
+    ):
         report["stdlib"] = compile_stdlib(
             f"{work}/stdlib.zip",
             f"{work}/out-stdlib.zip",
@@ -293,7 +425,9 @@ def compile_all(
             sources,
             stdlib_folder,
             keep_source,
+            (late, started, late_modules),
         )
+        report["late"] = sorted(late_modules)
         report["wheels"] = sum(
             compile_wheel(source, source + ".out", wheel_prefix, wanted, sources, wheel_folder, keep_source)
             for source in inputs

@@ -102,8 +102,11 @@ def test_the_runtime_and_the_archives_arrive_as_their_brotli_siblings_with_the_f
     core = next(assets.glob("bytecode-*/pydantic_core-*.whl"))
     served = [assets / "pyodide/pyodide.asm.wasm", assets / "pyodide/pyodide.asm.mjs", stdlib, core]
     assert [encodings[p.name] for p in served] == ["br"] * 4
-    # Decoded by the browser, they are the built files' bytes.
-    for file in served:
+    # The standard library's modules no start imports: not downloaded to start.
+    late = next(assets.glob("bytecode-*/python_stdlib_late.zip"))
+    assert late.name not in encodings
+    # Decoded by the browser, they are the built files' bytes (the late zip's too, when it is fetched).
+    for file in [*served, late]:
         url = f"{site_url}{file.relative_to(sample_sphinx_site).as_posix()}?again"
         expected = hashlib.sha256(file.read_bytes()).hexdigest()
         assert page.evaluate(SHA256_OF_FETCH, url) == ["br", expected]

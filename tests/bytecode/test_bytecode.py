@@ -8,12 +8,15 @@ The browser tests run the same files in Chromium.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from live_asgi_docs.bytecode import top_level_imports
 
 HERE = Path(__file__).parent
 
@@ -57,8 +60,11 @@ def test_the_download_carries_bytecode_instead_of_sources(sample_sphinx_site: Pa
     assert "asyncio/__init__.py" not in names
     # PEP 552 flags: hash-based (bit 0), not checked against the source (bit 1 clear).
     assert int.from_bytes(header[4:8], "little") == 0b01
-    # Only what a start imports gets bytecode: the rest stays source.
-    assert "difflib.py" in names and "difflib.pyc" not in names
+    # Only what a start imports gets bytecode: the rest is source in the late zip.
+    assert "difflib.py" not in names and "difflib.pyc" not in names
+    with zipfile.ZipFile(app_dir / manifest["late_stdlib"]) as zf:
+        assert "difflib.py" in zf.namelist()
+    assert "difflib" in manifest["late_modules"]
     # Frozen into the interpreter: never read from the zip, so left as it is.
     assert "os.py" in names and "os.pyc" not in names
     sources = app_dir / manifest["sources"]
@@ -79,3 +85,52 @@ def test_the_download_carries_bytecode_instead_of_sources(sample_sphinx_site: Pa
     with zipfile.ZipFile(next(wheels.glob("pydantic-2*.whl"))) as zf:
         metadata = zf.read(next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))).decode()
     assert "Requires-Dist: pydantic-core" in metadata and "## Changelog" not in metadata
+
+
+def test_the_standard_library_is_split_into_what_starts_import_and_the_rest(
+    sample_sphinx_site: Path, tmp_path: Path
+) -> None:
+    assets = sample_sphinx_site / "_static" / "_live_asgi"
+    app_dir = assets / "apps" / "todo"
+    manifest = json.loads((app_dir / "manifest.json").read_text())
+    with zipfile.ZipFile(assets / "pyodide" / "python_stdlib.zip") as zf:
+        original = {n for n in zf.namelist() if not n.endswith("/")}
+    with zipfile.ZipFile(app_dir / manifest["stdlib"]) as zf:
+        start = {n[:-1] if n.endswith(".pyc") else n for n in zf.namelist() if not n.endswith("/")}
+    with zipfile.ZipFile(app_dir / manifest["late_stdlib"]) as zf:
+        late = set(zf.namelist())
+    # Nothing in both, nothing lost (a .pyc stands for its source).
+    assert not start & late
+    assert start | late == original
+    # The index names every module of the late zip, and nothing else.
+    modules = {n[:-3].removesuffix("/__init__").replace("/", ".") for n in late if n.endswith(".py")}
+    assert set(manifest["late_modules"]) == modules
+    # What the start imports stays; a package whose modules all went late leaves
+    # nothing behind that zipimport would take for a namespace package.
+    assert {"asyncio/__init__.py", "json/__init__.py", "typing.py"} <= start
+    assert "xml/etree/ElementTree.py" in late and not [n for n in start if n.startswith(("xml/", "tomllib/"))]
+
+
+def test_the_apps_imports_at_import_time_are_found_not_those_in_functions() -> None:
+    source = (
+        "import json, os.path\n"
+        "from xml.etree import ElementTree as ET\n"
+        "from . import sibling\n"
+        "try:\n    import tomllib\nexcept ImportError:\n    tomllib = None\n"
+        "class Model:\n    import csv\n"
+        "def handler():\n    import difflib\n"
+        "async def other():\n    from wave import open\n"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app/main.py", source)
+        zf.writestr("app/broken.py", "def (:\n")
+        zf.writestr("app/data.txt", "import sqlite3")
+    assert top_level_imports(buf.getvalue()) == [
+        "csv",
+        "json",
+        "os.path",
+        "tomllib",
+        "xml.etree",
+        "xml.etree.ElementTree",
+    ]

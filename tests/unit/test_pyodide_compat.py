@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib
+import io
 import linecache
+import sys
 import threading
 import traceback
+import zipfile
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -228,3 +232,74 @@ def test_a_traceback_fetches_the_source_of_a_bytecode_only_module_once() -> None
     finally:
         pyodide_compat.hide_sources()
         linecache.clearcache()
+
+
+LATE_URL = "https://docs.example/_static/_live_asgi/bytecode-1/python_stdlib_late.zip"
+
+
+def late_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("latepkg/__init__.py", "from . import sub\nGREETING = sub.greet()\n")
+        zf.writestr("latepkg/sub.py", "def greet():\n    return 'hello from ' + __name__\n")
+        zf.writestr("latemod.py", "def fail():\n    raise ValueError('raised in a late module')\n")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def late_modules() -> Iterator[None]:
+    yield
+    pyodide_compat.forget_late_stdlib()
+    for name in ("latepkg", "latepkg.sub", "latemod"):
+        sys.modules.pop(name, None)
+    linecache.clearcache()
+
+
+def test_late_modules_are_imported_from_the_zip_fetched_once(late_modules: None) -> None:
+    fetched: list[str] = []
+
+    def fetch(url: str) -> tuple[bytes | None, str]:
+        fetched.append(url)
+        return late_zip(), ""
+
+    pyodide_compat.late_stdlib(LATE_URL, ["latepkg", "latepkg.sub", "latemod"], fetch)
+    # A name the index does not list is never looked for there.
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("latenot")
+    assert fetched == []
+    latepkg = importlib.import_module("latepkg")
+    prefix = next(iter(pyodide_compat.source_folders("")))
+    assert latepkg.GREETING == "hello from latepkg.sub"
+    assert latepkg.__file__ == f"{prefix}latepkg/__init__.py"
+    assert list(latepkg.__path__) == [f"{prefix}latepkg"]
+    latemod = importlib.import_module("latemod")
+    assert not hasattr(latemod, "__path__")
+    assert fetched == [LATE_URL]
+    # Its source is read from memory for tracebacks.
+    with pytest.raises(ValueError) as caught:
+        latemod.fail()
+    text = "".join(traceback.format_exception(caught.value))
+    assert f'File "{prefix}latemod.py", line 2, in fail' in text
+    assert "raise ValueError('raised in a late module')" in text
+
+
+def test_a_late_zip_that_cannot_be_downloaded_fails_the_import_in_words(late_modules: None) -> None:
+    answers = iter([(None, "the server answered 404 Not Found"), (late_zip(), "")])
+    pyodide_compat.late_stdlib(LATE_URL, ["latemod"], lambda url: next(answers))
+    with pytest.raises(ImportError) as caught:
+        importlib.import_module("latemod")
+    assert str(caught.value) == (
+        f"the standard library module 'latemod' could not be loaded: {LATE_URL} could not be "
+        "downloaded (the server answered 404 Not Found). The site may be incompletely published; "
+        "reload the page later or tell its authors."
+    )
+    assert caught.value.name == "latemod"
+    # The next import tries again.
+    assert importlib.import_module("latemod").__name__ == "latemod"
+
+
+def test_the_finder_is_added_once_and_last(late_modules: None) -> None:
+    pyodide_compat.late_stdlib(LATE_URL, ["latemod"], lambda url: (late_zip(), ""))
+    finder = pyodide_compat.late_stdlib(LATE_URL, ["latemod"], lambda url: (late_zip(), ""))
+    assert sys.meta_path[-1] is finder
+    assert sum(isinstance(f, pyodide_compat.LateStdlib) for f in sys.meta_path) == 1
