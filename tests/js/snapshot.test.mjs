@@ -1,7 +1,7 @@
 // Unit tests of the snapshot module's pure parts: node --test tests/js/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BlockDigest, blockDigest, packPages, unpackPages, lockContents, rejectReason, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
+import { BlockDigest, blockDigest, compileExtensions, offerCompiled, packPages, unpackPages, lockContents, rejectReason, sameBytes, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
 
 const identity = {
   app: "https://h/_static/_live_asgi/apps/todo/manifest.json",
@@ -139,4 +139,46 @@ test("zero pages are not stored, and come back as zeros where the memory had the
   unpackPages(heap, bytes.subarray(0, size), { memoryOffset: offset, memorySize: memory.length, pages });
   assert.deepEqual(heap, memory);
   assert.deepEqual(bytes.subarray(0, offset), new Uint8Array(offset).fill(7));
+});
+
+test("a wheel's compiled extension is compiled ahead and the loader's compile of the same bytes takes it, once", async () => {
+  // A small real module (one exported function), stored in a wheel at an odd offset as unzip gives it.
+  const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 4, 1, 2, 0, 11]);
+  const zip = new Uint8Array(wasm.byteLength + 3);
+  zip.set(wasm, 3);
+  const files = [
+    { name: "pkg/_ext.cpython-314-wasm32-emscripten.so", data: zip.subarray(3) },
+    { name: "pkg/not_wasm.so", data: new Uint8Array([1, 2, 3, 4]) },
+    { name: "pkg/__init__.py", data: new Uint8Array([0, 97, 115, 109]) },
+  ];
+  const Original = WebAssembly.Module;
+  const steps = {};
+  await offerCompiled(compileExtensions([Promise.resolve(files), Promise.reject(new Error("a failed download"))]), steps);
+  assert.equal(typeof steps["extensions compiled (waited for)"], "number");
+  assert.notEqual(WebAssembly.Module, Original);
+  // Other modules are compiled as before.
+  const other = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+  assert.ok(other instanceof WebAssembly.Module);
+  // Emscripten compiles an Int8Array copy read from the wasm memory.
+  const heap = new Int8Array(64);
+  heap.set(wasm, 8);
+  const first = new WebAssembly.Module(heap.slice(8, 8 + wasm.byteLength));
+  assert.deepEqual(WebAssembly.Module.exports(first), [{ name: "f", kind: "function" }]);
+  // Taken once: the constructor is the browser's own again.
+  assert.equal(WebAssembly.Module, Original);
+  assert.notEqual(new WebAssembly.Module(heap.slice(8, 8 + wasm.byteLength)), first);
+});
+
+test("sameBytes compares whole arrays, aligned or not", () => {
+  const a = new Uint8Array(1027).map((_, i) => i * 7);
+  const shifted = new Uint8Array(1030);
+  shifted.set(a, 3);
+  assert.ok(sameBytes(a, shifted.subarray(3)));
+  const b = a.slice();
+  b[1026] ^= 1;
+  assert.ok(!sameBytes(a, b));
+  b[1026] ^= 1;
+  b[500] ^= 1;
+  assert.ok(!sameBytes(a, b));
+  assert.ok(!sameBytes(a, a.subarray(1)));
 });
