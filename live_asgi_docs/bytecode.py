@@ -7,9 +7,9 @@ so it runs the site's runtime in Node: ``node/compile.mjs`` with
 ``node/pycompile.py``. Without Node (or a local runtime) the site is written
 without bytecode and works as before, only slower to start.
 
-The same run splits the standard library: what the starts import (and the
-standard-library modules the apps' own code imports at its top level, found
-with :func:`top_level_imports`) stays in the zip the runtime mounts; the rest
+The same run splits the standard library: what the starts import (the apps'
+modules too, and what their code imports at its top level, found with
+:func:`top_level_imports`) stays in the zip the runtime mounts; the rest
 goes to a second zip that the browser fetches only when an app first imports
 one of those modules (``pyodide_compat.late_stdlib``).
 
@@ -119,6 +119,7 @@ def compile_site(
     bundles: dict[str, bytes],
     bridge: list[Path],
     cache_dir: Path,
+    targets: dict[str, str] | None = None,
 ) -> tuple[Compiled | None, str]:
     """Compile what the apps' starts import; return the result or why there is none.
 
@@ -129,6 +130,8 @@ def compile_site(
         bundles: Every app's code (a zip) by app name.
         bridge: ``bridge.py`` and ``pyodide_compat.py``.
         cache_dir: Where results are kept between builds.
+        targets: The module of every app's target by app name: imported as
+            the app's start imports it, so that what it imports is the start's.
     """
     node = shutil.which("node")
     if node is None:
@@ -136,6 +139,7 @@ def compile_site(
     wheels = sorted(set(wheels), key=lambda p: p.name)
     imports = sorted(set(imports))
     app_imports = sorted({m for data in bundles.values() for m in top_level_imports(data)})
+    targets = {name: targets[name] for name in sorted(bundles) if name in targets} if targets else {}
     key = _digest(
         *(p.read_bytes() for p in sorted(NODE_DIR.iterdir()) if p.is_file() and p.suffix in (".py", ".mjs")),
         (runtime_dir / "python_stdlib.zip").read_bytes(),
@@ -144,6 +148,7 @@ def compile_site(
         json.dumps([[p.name, _digest(p.read_bytes())] for p in wheels]).encode(),
         json.dumps(imports).encode(),
         json.dumps(app_imports).encode(),
+        json.dumps(targets).encode(),
         json.dumps({name: _digest(data) for name, data in sorted(bundles.items())}).encode(),
     )
     target = cache_dir / f"bytecode-{key}"
@@ -166,6 +171,7 @@ def compile_site(
                         "path": str(work / f"{name}.zip"),
                         "out": str(out / "bundles" / f"{name}.zip"),
                         "prefix": APPS_HOME + name,
+                        "target": targets.get(name, ""),
                     }
                 )
             job = {

@@ -674,6 +674,9 @@ class LateStdlib(importlib.abc.MetaPathFinder):
         if self.archive is None:
             import zipfile
 
+            # Said once: a start that fetches it (a module the build did not see imported) is slower.
+            what = f"live-asgi: importing {fullname} fetches the rest of the standard library"
+            print(what, file=sys.stderr)
             data, why = self.fetch(self.url)
             if data is None:
                 raise ImportError(

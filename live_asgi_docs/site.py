@@ -477,13 +477,21 @@ class LiveSite:
         wheels: list[Path] = []
         imports: list[str] = []
         bundles: dict[str, bytes] = {}
+        targets: dict[str, str] = {}
         for options in embeds:
             source, resolution = self.prepare(options)
             wheels.extend(resolution.path(w) for w in resolution.wheels)
             imports.extend(name for w in resolution.wheels for name in w.imports)
             bundles[options.name] = self.bundle(source)
+            targets[options.name] = options.target.partition(":")[0]
         return bytecode.compile_site(
-            local, wheels, imports, bundles, [PACKAGE_DIR / name for name in PYTHON_FILES], self.cache_dir
+            local,
+            wheels,
+            imports,
+            bundles,
+            [PACKAGE_DIR / name for name in PYTHON_FILES],
+            self.cache_dir,
+            targets,
         )
 
     @staticmethod

@@ -7,7 +7,7 @@
  * file) write `.pyc` files for every module that was loaded, so their magic
  * number is the runtime's own. Prints a JSON report on stdout.
  *
- * job.json: {runtime, out, wheels: [path], bundles: [{path, out, prefix}],
+ * job.json: {runtime, out, wheels: [path], bundles: [{path, out, prefix, target}],
  *            imports: [module], app_imports: [module],
  *            bridge: [path of bridge.py, path of pyodide_compat.py]}
  * out gets python_stdlib.zip (what a start imports), python_stdlib_late.zip (the
@@ -53,6 +53,7 @@ const report = pyodide
     sitePackages,
     pyodide.toPy(job.bundles.map((/** @type {{prefix: string}} */ b) => b.prefix)),
     pyodide.toPy(job.app_imports ?? []),
+    pyodide.toPy(job.bundles.map((/** @type {{target?: string}} */ b) => b.target ?? "")),
   )
   .toJs({ dict_converter: Object.fromEntries });
 

@@ -53,6 +53,7 @@ __all__ = [
     "compile_stdlib",
     "compile_wheel",
     "import_all",
+    "import_apps",
     "late_entries",
     "loaded_files",
     "module_name",
@@ -64,6 +65,16 @@ __all__ = [
 
 #: Deflate's best: every byte here is downloaded by every reader, compressed once.
 LEVEL = 9
+#: What a first request commonly imports of the standard library (see compile_all).
+FIRST_REQUEST = (
+    "encodings.idna",
+    "encodings.unicode_escape",
+    "http.cookies",
+    "importlib.resources",
+    "importlib.resources._adapters",
+    "importlib.resources.readers",
+    "importlib.readers",
+)
 #: Pyodide's own packages: its JavaScript API imports their modules at times
 #: no build-time run sees, so they always stay in the start's zip (small).
 PYODIDE_PACKAGES = ("pyodide", "_pyodide")
@@ -91,10 +102,11 @@ def start_imports(imports: list[str], app_imports: list[str]) -> list[str]:
     """Import what an app's start imports; return what failed (of the lock's packages).
 
     The bridge (and what it supplies before an app is imported), the lock's
-    packages, the standard-library modules the apps' own code imports at its
-    top level (``app_imports``: every name found there, of which only the
-    standard library's are imported), and those that Pyodide's own loaded
-    modules import anywhere (:func:`pyodide_imports`).
+    packages, the modules the apps' own code imports at its top level
+    (``app_imports``: of the standard library and of the packages; the apps'
+    own modules are not on ``sys.path`` here, their import fails harmlessly),
+    and the standard-library modules that Pyodide's own loaded modules import
+    anywhere (:func:`pyodide_imports`).
     """
     failed = import_all(["_live_asgi_bridge", *imports])
     try:
@@ -106,7 +118,9 @@ def start_imports(imports: list[str], app_imports: list[str]) -> list[str]:
     except Exception:
         pass
     stdlib = sys.stdlib_module_names
-    import_all(name for name in app_imports if name.partition(".")[0] in stdlib)
+    # The packages' modules the apps import too (django.core.asgi, datasette.app):
+    # what they import is the start's. The apps' own modules are not on sys.path.
+    import_all(app_imports)
     # What Pyodide's own loaded modules import when called (its package
     # loader imports tarfile as it installs a package): the worker calls them
     # before any finder of ours can be added.
@@ -132,6 +146,27 @@ def pyodide_imports() -> set[str]:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 found.add(node.module)
     return found
+
+
+def import_apps(apps: list[tuple[str, str]]) -> None:
+    """Import each app's module from its folder as the worker does; then forget the app's own modules.
+
+    What the import brings of the standard library and the packages (Django's
+    setup, say) stays; a failing or exiting app is left to fail in the browser.
+    """
+    for folder, module in apps:
+        before = set(sys.modules)
+        sys.path.insert(0, folder)
+        try:
+            importlib.import_module(module)
+        except BaseException:
+            pass
+        finally:
+            sys.path.remove(folder)
+            for name in set(sys.modules) - before:
+                file = getattr(sys.modules[name], "__file__", None) or ""
+                if file.startswith(folder + "/"):
+                    del sys.modules[name]
 
 
 def module_name(name: str) -> str:
@@ -389,6 +424,7 @@ def compile_all(
     site_packages: str,
     bundles: list[str],
     app_imports: list[str] = [],  # noqa: B006  # never changed
+    targets: list[str] = [],  # noqa: B006  # never changed
 ) -> dict[str, object]:
     """What ``compile.mjs`` runs: import as an app's start does, then compile what was loaded.
 
@@ -396,9 +432,16 @@ def compile_all(
     (unpacked in the browser at ``bundles[i]``); writes ``work/out-stdlib.zip``
     (what a start imports), ``work/out-late.zip`` (the rest of the standard
     library), ``<input>.out`` beside every other input and ``work/out-sources.zip``.
-    ``app_imports``: the modules the apps' own code imports at its top level.
+    ``app_imports``: the modules the apps' own code imports at its top level;
+    ``targets``: the module of each bundle's app (imported from its folder).
     """
     failed = start_imports(imports, app_imports)
+    apps = zip(bundles, targets, strict=False)  # no targets: none imported
+    import_apps([(prefix.rstrip("/"), target) for prefix, target in apps if target])
+    # What a first request commonly imports, so that it does not wait for the rest
+    # of the standard library: a host name's codec (Werkzeug), string escapes,
+    # cookies, a package's data files (Jinja's templates).
+    import_all(FIRST_REQUEST)
     started = set(sys.modules)
     wanted = loaded_files()
     import linecache

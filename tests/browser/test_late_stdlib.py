@@ -88,7 +88,7 @@ def test_after_a_snapshot_restore_a_late_import_fetches_the_late_zip(context: An
 
 
 def test_an_app_whose_import_needs_a_late_module_starts_with_it(context: Any, late_url: str) -> None:
-    # The module's name is made at run time: the build's scan misses it, the finder does not.
+    # Imported only in a Web Worker: the build does not see it, the finder does.
     requests = Requests(context)
     page = open_embed(context, late_url + "start.html")
     wait_frame_text(app_frame(page), "#out", "imported wave")
