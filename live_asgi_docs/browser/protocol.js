@@ -135,6 +135,8 @@ export const SOCKET = Object.freeze({
  * @typedef {{type: typeof SOCKET.deny, status: number, detail?: string}} SocketDenied
  * @typedef {SocketAccept | SocketData | SocketClosed | SocketDenied} SocketEvent
  * @typedef {{type: typeof SOCKET.send, data: string | ArrayBuffer}} SocketSend
+ * `close` from the page: `code` null when `close()` had none, 1006 when the
+ * page failed the connection (closed it while connecting).
  * @typedef {{type: typeof SOCKET.close, code: number | null, reason: string}} SocketClose
  * @typedef {{type: typeof SOCKET.gone}} SocketGone
  * @typedef {SocketSend | SocketClose | SocketGone} SocketCommand

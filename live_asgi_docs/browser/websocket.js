@@ -238,8 +238,12 @@ export function installWebSocket(win, config) {
       if (this._state === CLOSING || this._state === CLOSED) return;
       const wasConnecting = this._state === CONNECTING;
       this._state = CLOSING;
+      // Closed while connecting, the connection fails: the app hears it end abnormally
+      // (1006), as a server does when the browser drops a connection before its handshake.
       /** @type {SocketCommand} */
-      const command = { type: M.close, code: code === undefined ? null : code, reason: text };
+      const command = wasConnecting
+        ? { type: M.close, code: 1006, reason: "" }
+        : { type: M.close, code: code === undefined ? null : code, reason: text };
       this._port.postMessage(command);
       if (wasConnecting) {
         // The connection is failed: whatever the app still says (its echo of this close can come

@@ -724,7 +724,8 @@ async function openSocket(socket, msg) {
       if (command.type === SOCKET.send) {
         page.message(typeof command.data === "string" ? command.data : new Uint8Array(command.data));
       } else if (command.type === SOCKET.close) {
-        page.close(command.code, command.reason);
+        // No code: undefined, which Python gets as None (null would be Pyodide's JsNull).
+        page.close(command.code ?? undefined, command.reason);
       } else if (command.type === SOCKET.gone) {
         page.gone();
         end();

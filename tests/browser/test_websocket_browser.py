@@ -185,6 +185,107 @@ def test_the_app_hears_close_codes_and_navigation(frame: Any) -> None:
     assert tracked == [[3002, "done here"], [1001, ""]]
 
 
+# What a page sees of a socket it closes: the events in order, with readyState when each comes.
+CLOSE_EVENTS = """
+  const events = [];
+  const watch = (ws) => {
+    ws.onopen = () => events.push(["open"]);
+    ws.onerror = () => events.push(["error", ws.readyState]);
+    return new Promise((resolve, reject) => {
+      ws.onclose = (event) => resolve(events.push(["close", event.code, event.wasClean, ws.readyState]));
+      // A bound on a failure, not a wait: the close comes within milliseconds.
+      setTimeout(() => reject(new Error(`no close event in 30 s: ${JSON.stringify(events)}`)), 30_000);
+    });
+  };
+"""
+
+CLOSED_AT_ONCE = f"""async () => {{
+  {CLOSE_EVENTS}
+  const ws = new WebSocket("ws/track");
+  const closed = watch(ws);
+  ws.close();
+  events.push(["closing", ws.readyState]);
+  await closed;
+  return events;
+}}"""
+
+# The app accepts and answers the page's close before the page has read either answer,
+# and both are read before the page's own failing of the socket runs (commit 14c036d's
+# race, which CI met by chance). The real app and worker answer; the page holds what
+# arrives on the socket's port, and the close's 0 ms timer, until both answers are in.
+CLOSED_AS_THE_APP_ACCEPTS = f"""async () => {{
+  {CLOSE_EVENTS}
+  const RealChannel = window.MessageChannel;
+  const realSetTimeout = window.setTimeout;
+  const onmessage = Object.getOwnPropertyDescriptor(MessagePort.prototype, "onmessage");
+  const held = [];
+  let deliver = null;
+  let echoed;
+  const echo = new Promise((resolve) => (echoed = resolve));
+  window.MessageChannel = class extends RealChannel {{
+    constructor() {{
+      super();
+      Object.defineProperty(this.port1, "onmessage", {{
+        set(handler) {{
+          deliver = handler;
+          onmessage.set.call(this, (event) => {{
+            held.push(event);
+            if (event.data.type === "close") echoed();
+          }});
+        }},
+      }});
+    }}
+  }};
+  const ws = new WebSocket("ws/track");
+  window.MessageChannel = RealChannel;
+  const closed = watch(ws);
+  await fetch("ws/tracked?accepted=1");
+  const timers = [];
+  window.setTimeout = (callback, ms, ...args) => timers.push(() => callback(...args));
+  ws.close();
+  window.setTimeout = realSetTimeout;
+  events.push(["closing", ws.readyState]);
+  await echo;
+  events.push(["held", held.map((event) => event.data.type), timers.length]);
+  for (const event of held) deliver(event);
+  for (const timer of timers) timer();
+  await closed;
+  return events;
+}}"""
+
+
+@pytest.mark.parametrize(
+    "script", [CLOSED_AT_ONCE, CLOSED_AS_THE_APP_ACCEPTS], ids=["at-once", "as-the-app-accepts"]
+)
+def test_a_socket_closed_while_connecting_fails_for_the_page_and_the_app(frame: Any, script: str) -> None:
+    frame.evaluate("fetch('ws/tracked', {method: 'DELETE'})")
+    events = frame.evaluate(script)
+    if script == CLOSED_AS_THE_APP_ACCEPTS:
+        # The app's accept and its answer to the close were read before the page's timer ran.
+        assert events.pop(1) == ["held", ["accept", "close"], 1]
+    # As a browser's own socket closed before it opened: CLOSING at once, then error and
+    # close 1006, not clean, and never open.
+    assert events == [["closing", 2], ["error", 3], ["close", 1006, False, 3]]
+    # The app hears the connection fail (1006): a disconnect if it had accepted, else
+    # Starlette's WebSocketDisconnect from its accept.
+    assert frame.evaluate("fetch('ws/tracked?count=1').then(r => r.json())") == [[1006, ""]]
+
+
+def test_close_without_a_code_is_1005_for_the_page_and_the_app(frame: Any) -> None:
+    frame.evaluate("fetch('ws/tracked', {method: 'DELETE'})")
+    events = frame.evaluate(f"""async () => {{
+      {CLOSE_EVENTS}
+      const ws = new WebSocket("ws/track");
+      const closed = watch(ws);
+      await new Promise((resolve) => ws.addEventListener("open", resolve));
+      ws.close();
+      await closed;
+      return events;
+    }}""")
+    assert events == [["open"], ["close", 1005, True, 3]]
+    assert frame.evaluate("fetch('ws/tracked?count=1').then(r => r.json())") == [[1005, ""]]
+
+
 def test_open_sockets_outlive_a_stopped_service_worker_and_new_ones_connect(
     bridge_context: Any, app_page: Any, frame: Any
 ) -> None:

@@ -8,7 +8,16 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, FastAPI, Form, Request, Response, UploadFile, WebSocket
+from fastapi import (
+    BackgroundTasks,
+    Depends,
+    FastAPI,
+    Form,
+    Request,
+    Response,
+    UploadFile,
+    WebSocket,
+)
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -403,12 +412,23 @@ async def ws_streamed() -> StreamingResponse:
 #: The close code and reason of every /ws/track socket, as the app heard them.
 TRACKED: list[tuple[int, str]] = []
 TRACKED_CHANGED = asyncio.Event()
+#: How many /ws/track sockets the app accepted.
+TRACKED_ACCEPTS = [0]
 
 
 @app.websocket("/ws/track")
 async def ws_track(websocket: WebSocket) -> None:
-    """Notes how each socket ended."""
-    await websocket.accept()
+    """Notes how each socket ended; one the page failed before the accept, as 1006."""
+    try:
+        await websocket.accept()
+    except OSError:
+        # ASGI 2.4: the server raises OSError for a send to a connection the client
+        # left (Starlette turns it into WebSocketDisconnect(1006) only once accepted).
+        TRACKED.append((1006, ""))
+        TRACKED_CHANGED.set()
+        return
+    TRACKED_ACCEPTS[0] += 1
+    TRACKED_CHANGED.set()
     message = await websocket.receive()
     while message["type"] != "websocket.disconnect":
         message = await websocket.receive()
@@ -417,11 +437,12 @@ async def ws_track(websocket: WebSocket) -> None:
 
 
 @app.api_route("/ws/tracked", methods=["GET", "DELETE"])
-async def ws_tracked(request: Request, count: int = 0) -> list[tuple[int, str]]:
-    """How the sockets ended; with ``count``, once that many have."""
+async def ws_tracked(request: Request, count: int = 0, accepted: int = 0) -> list[tuple[int, str]]:
+    """How the sockets ended; with ``count``, once that many have (``accepted``: were accepted)."""
     if request.method == "DELETE":
         TRACKED.clear()
-    while len(TRACKED) < count:
+        TRACKED_ACCEPTS[0] = 0
+    while len(TRACKED) < count or TRACKED_ACCEPTS[0] < accepted:
         TRACKED_CHANGED.clear()
         await TRACKED_CHANGED.wait()
     return TRACKED
