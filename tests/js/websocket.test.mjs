@@ -178,11 +178,17 @@ test("constructor errors are the browser's", () => {
 
 test("closing while connecting fails the connection; leaving the page says gone", { timeout: 10_000 }, async () => {
   const log = [];
+  const told = new Promise((resolve) => {
+    const push = log.push.bind(log);
+    log.push = (...items) => (items.at(-1).type === SOCKET.close && resolve(items.at(-1)), push(...items));
+  });
   const { win, listeners } = fakeWindow(echoApp(log));
   const early = new win.WebSocket("ws");
-  early.close();
+  early.close(1000, "ignored");
   const closed = await next(early, "close");
   assert.deepEqual([closed.code, closed.wasClean], [1006, false]);
+  // The app is told the connection failed, whatever code the page gave.
+  assert.deepEqual(await told, { type: SOCKET.close, code: 1006, reason: "" });
   const ws = new win.WebSocket("ws");
   await next(ws, "open");
   // What the app hears next, whenever its port delivers it (no timer: a busy machine is slow).
