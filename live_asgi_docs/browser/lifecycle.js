@@ -351,6 +351,8 @@ function wire(embed) {
       // The about:blank of a stopped instance may load late: not the app.
       if (path === null) return;
       move(embed, "loaded");
+      // The reader sees the app: its worker may store the snapshot for the next visit now.
+      if (embed.worker) sendToWorker(embed.worker, { type: MSG.shown });
       embed.status.hidden = true;
       if (embed.editor) {
         // From Run (or the start) to the app's page on screen, for the curious and the tests.

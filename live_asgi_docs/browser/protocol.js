@@ -21,6 +21,7 @@ export const MSG = Object.freeze({
   port: "port",
   shutdown: "shutdown",
   run: "run",
+  shown: "shown",
   // app worker -> page
   progress: "progress",
   ready: "ready",
@@ -79,7 +80,9 @@ export const SOCKET = Object.freeze({
  * @typedef {{type: typeof MSG.port}} PortMessage  carries the port in `event.ports[0]`
  * @typedef {{type: typeof MSG.shutdown}} ShutdownMessage
  * @typedef {{type: typeof MSG.run, files: EditedFile[]}} RunMessage
- * @typedef {BootMessage | PortMessage | ShutdownMessage | RunMessage} PageToWorker
+ * @typedef {{type: typeof MSG.shown}} ShownMessage  the app's page is loaded in its frame: the
+ *   worker's background work (storing the snapshot for the next visit) no longer delays it
+ * @typedef {BootMessage | PortMessage | ShutdownMessage | RunMessage | ShownMessage} PageToWorker
  *
  * App worker -> page.
  * @typedef {{type: typeof MSG.progress, stage: string, done: number, downloading: number}} ProgressMessage

@@ -478,17 +478,24 @@ export async function startForSnapshot({ indexURL, stdLibURL, wheels, imports, s
 }
 
 /**
- * Copy the interpreter's memory now; it is stored in the background.
+ * Copy the interpreter's memory now; it is stored in the background, once
+ * `after` settles.
  * @param {any} pyodide started by {@link startForSnapshot}
  * @param {string} key
  * @param {{imported: string[], app: string | null, unfit?: string[]}} about what the memory holds
+ * @param {Promise<unknown>} [after] when to store it: packing, hashing and handing tens of MB
+ *   to Cache Storage take 0.1 to 0.4 s of this thread, which the app's startup and first
+ *   page should not wait for
  * @returns {Promise<SnapshotRecord>} rejects when it cannot be stored
  * @throws when Pyodide refuses to copy it (a JavaScript object held by Python)
  */
-export function takeSnapshot(pyodide, key, about) {
+export function takeSnapshot(pyodide, key, about, after = Promise.resolve()) {
   const state = dynlibState(pyodide._module);
   const bytes = pyodide.makeMemorySnapshot();
-  const saved = saveSnapshot(bytes, key, { unfit: [], ...about }, state);
+  const saved = after.then(
+    () => saveSnapshot(bytes, key, { unfit: [], ...about }, state),
+    () => saveSnapshot(bytes, key, { unfit: [], ...about }, state),
+  );
   saved.catch(() => {}); // the caller reports it when it wants to
   return saved;
 }
@@ -502,8 +509,6 @@ export function takeSnapshot(pyodide, key, about) {
  * @returns {Promise<SnapshotRecord>}
  */
 export async function saveSnapshot(bytes, key, about, state) {
-  // After the app's start has gone on: the packing is the worker's own work.
-  await new Promise((resolve) => setTimeout(resolve, 0));
   const memoryOffset = new Uint32Array(bytes.buffer, bytes.byteOffset, 2)[1];
   const memorySize = bytes.byteLength - memoryOffset;
   const pages = packPages(bytes, memoryOffset);

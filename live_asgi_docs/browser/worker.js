@@ -48,6 +48,16 @@ let rootPath = "";
 /** The URL of the bridge (the other Python files lie next to it). */
 let bridgeUrl = "";
 
+/** How long after the app is ready the snapshot is stored at the latest when the page
+ * does not say that the app's page is shown (a frame that never loads, the benchmark's
+ * second worker): well before a reader who leaves 3 s after the start. */
+const SNAPSHOT_LATEST_MS = 1000;
+/** @type {() => void} */
+let showApp = () => {};
+/** Settles once the app's first page is loaded in its frame (or {@link SNAPSHOT_LATEST_MS}
+ * after the app is ready): the snapshot's storing waits for it. */
+const appShown = new Promise((/** @type {(value?: unknown) => void} */ resolve) => (showApp = resolve));
+
 /** Bytes of every response read while booting (runtime, packages, app). */
 let received = 0;
 /** Downloads of the boot not finished yet: the page's watchdog reads a silence
@@ -321,7 +331,7 @@ async function boot(msg) {
       // reader's edits would be: the snapshot holds the packages only.
       const began = performance.now();
       try {
-        saved = takeSnapshot(pyodide, key, { imported: started.imported, app: null, unfit: restore.unfit });
+        saved = takeSnapshot(pyodide, key, { imported: started.imported, app: null, unfit: restore.unfit }, appShown);
       } catch (err) {
         saved = Promise.reject(err);
         saved.catch(() => {});
@@ -397,6 +407,7 @@ async function boot(msg) {
   const detail = Object.entries(steps).map(([name, ms]) => `${name} ${ms} ms`).join(", ");
   console.info(`live-asgi: ${manifest.name} ready: runtime and packages ${timings.runtime} ms (${detail}), app ${timings.app} ms${restored ? " (from a snapshot)" : ""}`);
   sendToPage(scope, { type: MSG.ready, memory: pyodide._module.HEAP8.buffer.byteLength, restored, timings });
+  setTimeout(showApp, SNAPSHOT_LATEST_MS);
 }
 
 /**
@@ -474,7 +485,7 @@ function importForSnapshot(snapshot) {
   const began = performance.now();
   if (!unfit.length) {
     try {
-      snapshot.saved = takeSnapshot(pyodide, snapshot.key, { imported: snapshot.imported, app: target });
+      snapshot.saved = takeSnapshot(pyodide, snapshot.key, { imported: snapshot.imported, app: target }, appShown);
     } catch (err) {
       unfit.push(`the app's import made what Pyodide cannot copy (${err instanceof Error ? err.message : err})`);
     }
@@ -774,6 +785,8 @@ scope.onmessage = (/** @type {MessageEvent<PageToWorker>} */ event) => {
         traceback: err && err.traceback,
       });
     });
+  } else if (msg.type === MSG.shown) {
+    showApp();
   } else if (msg.type === MSG.port && event.ports[0]) {
     attach(event.ports[0]);
   } else if (msg.type === MSG.shutdown) {
