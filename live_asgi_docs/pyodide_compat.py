@@ -669,6 +669,8 @@ class LateStdlib(importlib.abc.MetaPathFinder):
         self.prefix = prefix
         self.fetch = fetch or _fetch_bytes
         self.archive: Any = None
+        #: While the zip is being fetched and opened: an import that needs it then is not found.
+        self.opening = False
 
     def _open(self, fullname: str) -> Any:
         if self.archive is None:
@@ -690,9 +692,13 @@ class LateStdlib(importlib.abc.MetaPathFinder):
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         """The spec of a module of the late zip (downloading it first), else None."""
-        if fullname not in self.modules:
+        if fullname not in self.modules or self.opening:
             return None
-        archive = self._open(fullname)
+        self.opening = True
+        try:
+            archive = self._open(fullname)
+        finally:
+            self.opening = False
         base = fullname.replace(".", "/")
         for name, package in ((f"{base}/__init__.py", True), (f"{base}.py", False)):
             if name in archive.NameToInfo:

@@ -303,3 +303,14 @@ def test_the_finder_is_added_once_and_last(late_modules: None) -> None:
     finder = pyodide_compat.late_stdlib(LATE_URL, ["latemod"], lambda url: (late_zip(), ""))
     assert sys.meta_path[-1] is finder
     assert sum(isinstance(f, pyodide_compat.LateStdlib) for f in sys.meta_path) == 1
+
+
+def test_an_import_the_download_itself_makes_is_not_looked_for_in_the_zip(late_modules: None) -> None:
+    def fetch(url: str) -> tuple[bytes | None, str]:
+        # Whatever fetching needs must be in the start's part: here it is not found, not fetched again.
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module("latepkg")
+        return late_zip(), ""
+
+    pyodide_compat.late_stdlib(LATE_URL, ["latepkg", "latepkg.sub", "latemod"], fetch)
+    assert importlib.import_module("latemod").__name__ == "latemod"
