@@ -376,7 +376,11 @@ async function boot(msg) {
       // Modules shipped as bytecode only: a traceback fetches the source it shows.
       if (manifest.sources) compat.show_sources(new URL(manifest.sources, base).href, manifest.site_packages);
       // The standard library's modules no start imports: fetched at the first import of one.
-      if (manifest.late_stdlib) compat.late_stdlib(new URL(manifest.late_stdlib, base).href, pyodide.toPy(manifest.late_modules ?? [])).destroy();
+      if (manifest.late_stdlib) {
+        const modules = pyodide.toPy(manifest.late_modules ?? []);
+        compat.late_stdlib(new URL(manifest.late_stdlib, base).href, modules).destroy();
+        modules.destroy();
+      }
       compat.destroy();
     }
   }
