@@ -8,15 +8,17 @@ The browser tests run the same files in Chromium.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from live_asgi_docs.bytecode import top_level_imports
+from live_asgi_docs.bytecode import NODE_DIR, top_level_imports
 
 HERE = Path(__file__).parent
 
@@ -134,3 +136,32 @@ def test_the_apps_imports_at_import_time_are_found_not_those_in_functions() -> N
         "xml.etree",
         "xml.etree.ElementTree",
     ]
+
+
+def _pycompile() -> Any:
+    spec = importlib.util.spec_from_file_location("pycompile", NODE_DIR / "pycompile.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_late_part_takes_unimported_modules_and_what_their_folders_would_leave_behind() -> None:
+    prefix = "/lib/python314.zip/"
+    names = [
+        "json/", "json/__init__.py", "json/tool.py",  # imported package, one module not
+        "xml/", "xml/__init__.py", "xml/etree/", "xml/etree/__init__.py",  # nothing imported
+        "tomllib/", "tomllib/__init__.py", "tomllib/mypy.ini",  # a data file in a late package
+        "os.py",  # frozen: imported, never read from the zip
+        "pyodide/", "pyodide/console.py",  # Pyodide's own: always kept
+        "site-packages/", "site-packages/README.txt",  # no package
+        "difflib.py",
+    ]  # fmt: skip
+    started = {"json", "os", "sys"}
+    late = _pycompile().late_entries(names, prefix, {prefix + "json/__init__.py"}, started)
+    assert late == {
+        "json/tool.py",
+        "xml/", "xml/__init__.py", "xml/etree/", "xml/etree/__init__.py",
+        "tomllib/", "tomllib/__init__.py", "tomllib/mypy.ini",
+        "difflib.py",
+    }  # fmt: skip
