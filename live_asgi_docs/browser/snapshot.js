@@ -339,8 +339,9 @@ export function fetchWheels(urls) {
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 /**
- * @typedef {{bytes: Uint8Array, module: WebAssembly.Module}} CompiledExtension
- *   A wheel's compiled extension (a `.so` file) and the module compiled from its bytes.
+ * @typedef {{path: string, size: number, module: WebAssembly.Module | null}} CompiledExtension
+ *   A wheel's compiled extension (a `.so` file): where it is unpacked, its size and, once
+ *   compiled, the module compiled from its bytes.
  */
 
 /**
@@ -349,71 +350,92 @@ const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
  * loads: the dynamic loader would compile each one synchronously on the
  * worker's thread when Python first imports it (pydantic_core's 4.7 MB: 20 to
  * 60 ms in Chromium), in the middle of the app's start. {@link offerCompiled}
- * hands them to the loader.
+ * hands them to the loader. A wheel read only once the runtime is up (this
+ * thread was busy starting it) is not compiled ahead: its compile would not
+ * be done in time, and would take the processor from the start for nothing.
  * @param {Promise<ZipFile[]>[]} wheels from {@link fetchWheels}
- * @returns {Promise<CompiledExtension[]>} a file that does not compile is left out
- *   (the loader compiles it itself and says what is wrong)
+ * @param {string} sitePackages where they are unpacked
+ * @param {Promise<unknown>} runtime settles when the runtime is up
+ * @returns {Promise<CompiledExtension[]>} once the wheels are read; each `module` is set
+ *   when its compile is done (never when the file does not compile: the loader then
+ *   compiles it itself and says what is wrong)
  */
-export function compileExtensions(wheels) {
+export async function compileExtensions(wheels, sitePackages, runtime) {
+  let late = false;
+  runtime.then(
+    () => (late = true),
+    () => (late = true),
+  );
+  // Each wheel's as soon as it is read.
   const compiles = wheels.map(async (wheel) => {
+    /** @type {CompiledExtension[]} */
+    const extensions = [];
     const files = await wheel.catch(() => []);
-    const extensions = files.filter(({ name, data }) => name.endsWith(".so") && WASM_MAGIC.every((b, i) => data[i] === b));
-    return Promise.all(
-      extensions.map(async ({ data }) => {
-        const module = await WebAssembly.compile(/** @type {Uint8Array<ArrayBuffer>} */ (data)).catch(() => null);
-        return module ? [{ bytes: data, module }] : [];
-      }),
-    );
+    if (late) return extensions;
+    for (const { name, data } of files) {
+      if (!name.endsWith(".so") || !WASM_MAGIC.every((b, i) => data[i] === b)) continue;
+      /** @type {CompiledExtension} */
+      const extension = { path: `${sitePackages}/${name}`, size: data.byteLength, module: null };
+      WebAssembly.compile(/** @type {Uint8Array<ArrayBuffer>} */ (data)).then((module) => (extension.module = module), () => {});
+      extensions.push(extension);
+    }
+    return extensions;
   });
-  return Promise.all(compiles).then((lists) => lists.flat(2));
+  return (await Promise.all(compiles)).flat();
 }
 
 /**
  * Make the dynamic loader take the modules {@link compileExtensions} compiled
- * instead of compiling the same bytes again. Emscripten's `dlopen` reads the
- * library's file into the wasm memory and compiles a copy of it with `new
- * WebAssembly.Module(bytes)` (a restore re-attaches it from that copy, kept in
- * the memory): until each extension is taken, a module constructed from bytes
- * equal to one of them is that one's compiled module (modules are immutable,
- * so it is the same thing, sooner). Waits for compiles still running (they
- * began while the runtime loaded: done by now in practice).
- * @param {Promise<CompiledExtension[]>} extensions
- * @param {Record<string, number>} [steps] gets how long that wait was (ms)
+ * instead of compiling their files again. Emscripten's loader registers a
+ * library by its path (`LDSO.loadedLibsByName`), then reads its bytes (a copy
+ * of the file `dlopen` read into the wasm memory; a restore re-attaches from
+ * that copy, kept in the memory) and compiles them with `new
+ * WebAssembly.Module(bytes)`: while an offered extension is being loaded, its
+ * compile is done and its file is the one unpacked (same node, not written
+ * since), that construction is its compiled module (modules are immutable:
+ * the same thing, sooner). Each is taken once. A compile not done by then (on
+ * a busy machine) is not waited for: the loader compiles that file, as before.
+ * @param {any} Module the Emscripten module (`pyodide._module`), its wheels unpacked
+ * @param {CompiledExtension[]} extensions
  */
-export async function offerCompiled(extensions, steps = {}) {
-  const began = performance.now();
-  const waiting = await extensions;
-  if (!waiting.length) return;
-  steps["extensions compiled (waited for)"] = Math.round(performance.now() - began);
-  const Module = WebAssembly.Module;
-  WebAssembly.Module = new Proxy(Module, {
+export async function offerCompiled(Module, extensions) {
+  // A compile done in the background is delivered by a task, which the
+  // start's long synchronous stretches hold back: one turn takes those done.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const { FS, LDSO, PATH } = Module;
+  /** The offered extensions being loaded, innermost last (a library loads those it needs first). @type {CompiledExtension[]} */
+  const loading = [];
+  const Original = WebAssembly.Module;
+  let left = 0;
+  for (const extension of extensions) {
+    const name = PATH.normalize(extension.path);
+    const node = FS.analyzePath(name).object;
+    if (!node || name in LDSO.loadedLibsByName) continue;
+    const written = node.mtime;
+    left++;
+    Object.defineProperty(LDSO.loadedLibsByName, name, {
+      configurable: true,
+      enumerable: false,
+      get: () => undefined,
+      set(dso) {
+        Object.defineProperty(LDSO.loadedLibsByName, name, { value: dso, writable: true, enumerable: true, configurable: true });
+        const now = FS.analyzePath(name).object;
+        if (extension.module && now === node && now.mtime === written && now.usedBytes === extension.size) loading.push(extension);
+        else if (--left === 0) WebAssembly.Module = Original;
+      },
+    });
+  }
+  if (!left) return;
+  WebAssembly.Module = new Proxy(Original, {
     construct(target, args, newTarget) {
-      // Emscripten's copy is an Int8Array (a slice of HEAP8).
-      const view = args[0];
-      const bytes = ArrayBuffer.isView(view) ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : null;
-      const found = bytes ? waiting.findIndex((e) => sameBytes(e.bytes, bytes)) : -1;
-      if (found < 0) return Reflect.construct(target, args, newTarget);
-      const [{ module }] = waiting.splice(found, 1);
-      if (!waiting.length) WebAssembly.Module = Module;
-      return module;
+      const extension = loading.at(-1);
+      const bytes = args[0];
+      if (!extension?.module || !ArrayBuffer.isView(bytes) || bytes.byteLength !== extension.size) return Reflect.construct(target, args, newTarget);
+      loading.pop();
+      if (--left === 0) WebAssembly.Module = Original;
+      return extension.module;
     },
   });
-}
-
-/**
- * Whether two byte arrays hold the same bytes (compared four at a time: a few ms for megabytes).
- * @param {Uint8Array} a
- * @param {Uint8Array} b
- */
-export function sameBytes(a, b) {
-  if (a.byteLength !== b.byteLength) return false;
-  const [x, y] = [a, b].map((v) => (v.byteOffset % 4 ? v.slice() : v));
-  const n = x.byteLength >>> 2;
-  const xs = new Int32Array(x.buffer, x.byteOffset, n);
-  const ys = new Int32Array(y.buffer, y.byteOffset, n);
-  for (let i = 0; i < n; i++) if (xs[i] !== ys[i]) return false;
-  for (let i = n << 2; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
-  return true;
 }
 
 /**
@@ -466,11 +488,12 @@ export function snapshotable(lock, packages) {
 export async function startForSnapshot({ indexURL, stdLibURL, wheels, imports, sitePackages, loadPyodide, config = {} }, steps = {}) {
   const step = stepper(steps);
   const wheelFiles = fetchWheels(wheels);
-  const extensions = compileExtensions(wheelFiles);
-  const pyodide = await loadPyodide({ ...config, indexURL, stdLibURL, _makeSnapshot: true });
+  const loading = loadPyodide({ ...config, indexURL, stdLibURL, _makeSnapshot: true });
+  const extensions = compileExtensions(wheelFiles, sitePackages, loading);
+  const pyodide = await loading;
   step("runtime loaded");
   await unpackWheels(pyodide, wheelFiles, sitePackages);
-  await offerCompiled(extensions, steps);
+  await offerCompiled(pyodide._module, await extensions);
   step("wheels unpacked");
   const imported = importModules(pyodide, imports);
   step("packages imported");
@@ -762,7 +785,9 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
   /** @type {Uint8Array | null} */
   let checked = null;
   const wheelFiles = fetchWheels(wheels);
-  const extensions = compileExtensions(wheelFiles);
+  /** @type {(value?: unknown) => void} */
+  let restored = () => {};
+  const extensions = compileExtensions(wheelFiles, sitePackages, new Promise((resolve) => (restored = resolve)));
   try {
     const { default: createModule } = await import(new URL("pyodide.asm.mjs", indexURL).href);
     const loading = loadPyodide({
@@ -798,9 +823,10 @@ export async function restoreFromSnapshot({ key, indexURL, stdLibURL, wheels, si
     });
     loading.catch(() => {});
     const pyodide = await Promise.race([loading, image.then(() => loading)]);
+    restored();
     step("runtime restored");
     await unpackWheels(pyodide, wheelFiles, sitePackages);
-    await offerCompiled(extensions, steps);
+    await offerCompiled(pyodide._module, await extensions);
     step("wheels unpacked");
     reattachDynlibs(pyodide._module, record);
     step("extensions attached");

@@ -1,7 +1,7 @@
 // Unit tests of the snapshot module's pure parts: node --test tests/js/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BlockDigest, blockDigest, compileExtensions, offerCompiled, packPages, unpackPages, lockContents, rejectReason, sameBytes, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
+import { BlockDigest, blockDigest, compileExtensions, offerCompiled, packPages, unpackPages, lockContents, rejectReason, sha256, snapshotable, snapshotKey, staleEntries, SNAPSHOT_FORMAT } from "../../live_asgi_docs/browser/snapshot.js";
 
 const identity = {
   app: "https://h/_static/_live_asgi/apps/todo/manifest.json",
@@ -141,44 +141,63 @@ test("zero pages are not stored, and come back as zeros where the memory had the
   assert.deepEqual(bytes.subarray(0, offset), new Uint8Array(offset).fill(7));
 });
 
-test("a wheel's compiled extension is compiled ahead and the loader's compile of the same bytes takes it, once", async () => {
-  // A small real module (one exported function), stored in a wheel at an odd offset as unzip gives it.
-  const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 4, 1, 2, 0, 11]);
-  const zip = new Uint8Array(wasm.byteLength + 3);
-  zip.set(wasm, 3);
+/** A small real module (one exported function). */
+const WASM = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 4, 1, 2, 0, 11]);
+const EXTENSION = "/site/pkg/_ext.cpython-314-wasm32-emscripten.so";
+
+/** What offerCompiled reads of Emscripten's runtime: a file's node, the loader's registry. */
+function emscripten(node) {
+  return { FS: { analyzePath: (p) => ({ object: p === EXTENSION ? node : null }) }, LDSO: { loadedLibsByName: {} }, PATH: { normalize: (p) => p } };
+}
+
+/** The wheels' extensions, once their compiles are done. */
+async function compiled(files) {
+  const extensions = await compileExtensions([Promise.resolve(files), Promise.reject(new Error("a failed download"))], "/site", new Promise(() => {}));
+  while (extensions.some((e) => !e.module)) await new Promise((resolve) => setTimeout(resolve, 1));
+  return extensions;
+}
+
+test("a wheel's compiled extension is compiled ahead and the loader takes it, once, when it loads that file", async () => {
   const files = [
-    { name: "pkg/_ext.cpython-314-wasm32-emscripten.so", data: zip.subarray(3) },
+    { name: "pkg/_ext.cpython-314-wasm32-emscripten.so", data: WASM },
     { name: "pkg/not_wasm.so", data: new Uint8Array([1, 2, 3, 4]) },
     { name: "pkg/__init__.py", data: new Uint8Array([0, 97, 115, 109]) },
   ];
+  const Module = emscripten({ mtime: 1, usedBytes: WASM.byteLength });
   const Original = WebAssembly.Module;
-  const steps = {};
-  await offerCompiled(compileExtensions([Promise.resolve(files), Promise.reject(new Error("a failed download"))]), steps);
-  assert.equal(typeof steps["extensions compiled (waited for)"], "number");
-  assert.notEqual(WebAssembly.Module, Original);
+  const extensions = await compiled(files);
+  assert.deepEqual(extensions.map((e) => [e.path, e.size]), [[EXTENSION, WASM.byteLength]]);
+  await offerCompiled(Module, extensions);
+  assert.equal(Module.LDSO.loadedLibsByName[EXTENSION], undefined);
   // Other modules are compiled as before.
-  const other = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
-  assert.ok(other instanceof WebAssembly.Module);
-  // Emscripten compiles an Int8Array copy read from the wasm memory.
-  const heap = new Int8Array(64);
-  heap.set(wasm, 8);
-  const first = new WebAssembly.Module(heap.slice(8, 8 + wasm.byteLength));
-  assert.deepEqual(WebAssembly.Module.exports(first), [{ name: "f", kind: "function" }]);
+  assert.ok(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) instanceof Original);
+  // The loader registers the library, then compiles a copy of its bytes (an Int8Array).
+  const dso = { name: EXTENSION };
+  Module.LDSO.loadedLibsByName[EXTENSION] = dso;
+  assert.equal(Module.LDSO.loadedLibsByName[EXTENSION], dso);
+  assert.deepEqual(Object.keys(Module.LDSO.loadedLibsByName), [EXTENSION]);
+  assert.equal(new WebAssembly.Module(new Int8Array(WASM)), extensions[0].module);
   // Taken once: the constructor is the browser's own again.
   assert.equal(WebAssembly.Module, Original);
-  assert.notEqual(new WebAssembly.Module(heap.slice(8, 8 + wasm.byteLength)), first);
 });
 
-test("sameBytes compares whole arrays, aligned or not", () => {
-  const a = new Uint8Array(1027).map((_, i) => i * 7);
-  const shifted = new Uint8Array(1030);
-  shifted.set(a, 3);
-  assert.ok(sameBytes(a, shifted.subarray(3)));
-  const b = a.slice();
-  b[1026] ^= 1;
-  assert.ok(!sameBytes(a, b));
-  b[1026] ^= 1;
-  b[500] ^= 1;
-  assert.ok(!sameBytes(a, b));
-  assert.ok(!sameBytes(a, a.subarray(1)));
+test("an extension whose file was written again, or whose compile is not done, is compiled by the loader", async () => {
+  const Original = WebAssembly.Module;
+  const node = { mtime: 1, usedBytes: WASM.byteLength };
+  const Module = emscripten(node);
+  const extensions = await compiled([{ name: "pkg/_ext.cpython-314-wasm32-emscripten.so", data: WASM }]);
+  await offerCompiled(Module, extensions);
+  node.mtime = 2;
+  Module.LDSO.loadedLibsByName[EXTENSION] = { name: EXTENSION };
+  assert.equal(WebAssembly.Module, Original);
+  assert.notEqual(new WebAssembly.Module(new Int8Array(WASM)), extensions[0].module);
+
+  // A wheel read once the runtime is up is not compiled ahead.
+  assert.deepEqual(await compileExtensions([new Promise((resolve) => setTimeout(() => resolve([{ name: "x.so", data: WASM }]), 5))], "/site", Promise.resolve()), []);
+
+  // Offered before its compile is done: nothing waits for it.
+  const busy = emscripten({ mtime: 1, usedBytes: WASM.byteLength });
+  await offerCompiled(busy, [{ path: EXTENSION, size: WASM.byteLength, module: null }]);
+  busy.LDSO.loadedLibsByName[EXTENSION] = { name: EXTENSION };
+  assert.equal(WebAssembly.Module, Original);
 });
