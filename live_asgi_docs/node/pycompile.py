@@ -40,6 +40,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import time
 from collections.abc import Iterable
 from importlib import _bootstrap_external
 from typing import TYPE_CHECKING
@@ -148,6 +149,26 @@ def pyodide_imports() -> set[str]:
     return found
 
 
+#: How long an app's import may run at build time: an app whose import never
+#: ends (a server loop at module level) is left to the browser, which says so.
+APP_IMPORT_SECONDS = 20.0
+
+
+class AppImportTimeout(BaseException):
+    """An app's import ran past :data:`APP_IMPORT_SECONDS` (a BaseException: apps catch Exception)."""
+
+
+def _deadline(deadline: float):  # type: ignore[no-untyped-def]
+    """A trace function that stops the traced code once ``deadline`` (monotonic) has passed."""
+
+    def trace(frame, event, arg):  # type: ignore[no-untyped-def]
+        if time.monotonic() > deadline:
+            raise AppImportTimeout
+        return trace
+
+    return trace
+
+
 def import_apps(apps: list[tuple[str, str]]) -> None:
     """Import each app's module from its folder as the worker does; then forget the app's own modules.
 
@@ -157,11 +178,13 @@ def import_apps(apps: list[tuple[str, str]]) -> None:
     for folder, module in apps:
         before = set(sys.modules)
         sys.path.insert(0, folder)
+        sys.settrace(_deadline(time.monotonic() + APP_IMPORT_SECONDS))
         try:
             importlib.import_module(module)
         except BaseException:
             pass
         finally:
+            sys.settrace(None)
             sys.path.remove(folder)
             for name in set(sys.modules) - before:
                 file = getattr(sys.modules[name], "__file__", None) or ""

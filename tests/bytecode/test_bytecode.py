@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,19 @@ def test_the_late_part_takes_unimported_modules_and_what_their_folders_would_lea
         "tomllib/", "tomllib/__init__.py", "tomllib/mypy.ini",
         "difflib.py",
     }  # fmt: skip
+
+
+def test_an_app_whose_import_never_ends_does_not_hold_up_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An author's module that runs a server loop at import: the build's import of
+    # it stops after the budget, what it imported before stays known, the rest works.
+    pycompile = _pycompile()
+    monkeypatch.setattr(pycompile, "APP_IMPORT_SECONDS", 1.0)
+    (tmp_path / "loops").mkdir()
+    (tmp_path / "loops" / "__init__.py").write_text("import colorsys\nwhile True:\n    pass\n")
+    (tmp_path / "fine.py").write_text("app = 1\n")
+    pycompile.import_apps([(str(tmp_path), "loops"), (str(tmp_path), "fine")])
+    assert "colorsys" in sys.modules
+    assert "loops" not in sys.modules and "fine" not in sys.modules
+    assert sys.gettrace() is None
