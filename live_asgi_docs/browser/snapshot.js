@@ -515,10 +515,7 @@ export async function startForSnapshot({ indexURL, stdLibURL, wheels, imports, s
 export function takeSnapshot(pyodide, key, about, after = Promise.resolve()) {
   const state = dynlibState(pyodide._module);
   const bytes = pyodide.makeMemorySnapshot();
-  const saved = after.then(
-    () => saveSnapshot(bytes, key, { unfit: [], ...about }, state),
-    () => saveSnapshot(bytes, key, { unfit: [], ...about }, state),
-  );
+  const saved = after.catch(() => {}).then(() => saveSnapshot(bytes, key, { unfit: [], ...about }, state));
   saved.catch(() => {}); // the caller reports it when it wants to
   return saved;
 }
